@@ -1,0 +1,100 @@
+/**
+ * Input validation for ServiceAccountIamToken, run in the provider's `check` so that bad inputs
+ * fail `pulumi preview` with a message naming the property.
+ */
+import { MAX_TOKEN_LIFETIME_MS, parseDurationMs } from "./renewal";
+
+/** The API's limit on `serviceAccountId`. */
+export const MAX_SERVICE_ACCOUNT_ID_LENGTH = 50;
+
+/** One failed property, in the shape Pulumi's dynamic provider `check` returns. */
+export interface InputFailure {
+  property: string;
+  reason: string;
+}
+
+/** Failures of `serviceAccountId`; empty when it is valid. */
+export function validateServiceAccountId(value: unknown): InputFailure[] {
+  const property = "serviceAccountId";
+  if (value === undefined || value === null) {
+    return [
+      { property, reason: "serviceAccountId is required: the id of the service account to issue tokens for" },
+    ];
+  }
+  if (typeof value !== "string") {
+    return [{ property, reason: `serviceAccountId must be a string, got ${describeType(value)}` }];
+  }
+  if (value.length === 0) {
+    return [{ property, reason: "serviceAccountId must not be empty" }];
+  }
+  if (value.length > MAX_SERVICE_ACCOUNT_ID_LENGTH) {
+    return [
+      {
+        property,
+        reason: `serviceAccountId must be at most ${MAX_SERVICE_ACCOUNT_ID_LENGTH} characters, got ${value.length}`,
+      },
+    ];
+  }
+  if (!/^[A-Za-z0-9]+$/.test(value)) {
+    return [
+      {
+        property,
+        reason: `serviceAccountId must contain only letters and digits (such as "ajeabc123..."), got "${value}"`,
+      },
+    ];
+  }
+  return [];
+}
+
+/** Failures of `renewBefore`; empty when it is valid or absent. */
+export function validateRenewBefore(value: unknown): InputFailure[] {
+  const property = "renewBefore";
+  if (value === undefined || value === null) {
+    return [];
+  }
+  if (typeof value !== "string") {
+    return [
+      {
+        property,
+        reason: `renewBefore must be an ISO 8601 duration string such as "PT1H", got ${describeType(value)}`,
+      },
+    ];
+  }
+  const renewBeforeMs = parseDurationMs(value);
+  if (renewBeforeMs === undefined) {
+    return [
+      {
+        property,
+        reason: `renewBefore must be an ISO 8601 duration such as "PT1H" or "PT30M", got "${value}"`,
+      },
+    ];
+  }
+  if (renewBeforeMs <= 0) {
+    return [{ property, reason: `renewBefore must be a positive duration, got "${value}"` }];
+  }
+  if (renewBeforeMs >= MAX_TOKEN_LIFETIME_MS) {
+    return [
+      {
+        property,
+        reason: `renewBefore must be shorter than the 12 h token lifetime (PT12H), got "${value}": every token would always be due`,
+      },
+    ];
+  }
+  return [];
+}
+
+/** Failures of `revokeOnDelete`; empty when it is valid or absent. */
+export function validateRevokeOnDelete(value: unknown): InputFailure[] {
+  if (value === undefined || value === null || typeof value === "boolean") {
+    return [];
+  }
+  return [
+    { property: "revokeOnDelete", reason: `revokeOnDelete must be a boolean, got ${describeType(value)}` },
+  ];
+}
+
+function describeType(value: unknown): string {
+  if (Array.isArray(value)) return "an array";
+  if (value === null) return "null";
+  return `a ${typeof value}`;
+}
