@@ -111,10 +111,11 @@ export async function check(
     ...(isUnknown(news.renewBefore) ? [] : validateRenewBefore(news.renewBefore)),
     ...(isUnknown(news.revokeOnDelete) ? [] : validateRevokeOnDelete(news.revokeOnDelete)),
   ];
-  const inputs: Record<string, unknown> = { serviceAccountId: news.serviceAccountId };
-  if (news.renewBefore !== undefined && news.renewBefore !== null) inputs.renewBefore = news.renewBefore;
-  if (news.revokeOnDelete !== undefined && news.revokeOnDelete !== null)
-    inputs.revokeOnDelete = news.revokeOnDelete;
+  // Absent properties must stay absent: the provider host cannot encode `undefined`.
+  const inputs: Record<string, unknown> = {};
+  for (const key of ["serviceAccountId", "renewBefore", "revokeOnDelete"]) {
+    if (news[key] !== undefined && news[key] !== null) inputs[key] = news[key];
+  }
   return { inputs, failures };
 }
 

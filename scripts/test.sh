@@ -13,4 +13,4 @@ npx eslint .
 npx prettier --check . >/dev/null || { npx prettier --check .; exit 1; }
 echo "== tests"
 node --test --test-reporter=spec --test-reporter-destination=stderr --test-reporter=tap \
-  --test-reporter-destination=stdout "dist/test/**/*.test.js" | tail -n 9
+  --test-reporter-destination=stdout "dist/test/**/*.test.js" | tail -n 8

@@ -7,6 +7,9 @@
  * run the installed version of the provider.
  */
 import type * as pulumi from "@pulumi/pulumi";
+// A plain `require` keeps the module object itself (no interop wrapper), which is what the
+// serializer recognises as a module under node_modules.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 import handler = require("../provider/tokenResource");
 
 /** The ServiceAccountIamToken dynamic provider. */

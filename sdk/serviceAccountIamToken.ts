@@ -78,7 +78,14 @@ export class ServiceAccountIamToken extends pulumi.dynamic.Resource {
    * bare service account id to start tracking a token for it). The token in state is used while it
    * is fresh; otherwise a new one is issued.
    */
-  static get(name: string, id: pulumi.Input<pulumi.ID>, opts?: pulumi.CustomResourceOptions): ServiceAccountIamToken {
-    return new ServiceAccountIamToken(name, undefined as unknown as ServiceAccountIamTokenArgs, { ...opts, id });
+  static get(
+    name: string,
+    id: pulumi.Input<pulumi.ID>,
+    opts?: pulumi.CustomResourceOptions,
+  ): ServiceAccountIamToken {
+    return new ServiceAccountIamToken(name, undefined as unknown as ServiceAccountIamTokenArgs, {
+      ...opts,
+      id,
+    });
   }
 }

@@ -18,7 +18,12 @@ describe("ServiceAccountIamToken lifecycle through the real CLI", () => {
   let world: TestWorld;
   let testStack: TestStack;
   const accounts = [
-    { name: "alpha", serviceAccountId: "ajealpha000000000001", tokenLifetimeSeconds: 2 * HOUR_S, probe: true },
+    {
+      name: "alpha",
+      serviceAccountId: "ajealpha000000000001",
+      tokenLifetimeSeconds: 2 * HOUR_S,
+      probe: true,
+    },
     { name: "beta", serviceAccountId: "ajebeta0000000000002" },
     { name: "gamma", serviceAccountId: "ajegamma000000000003", renewBefore: "PT30M" },
   ];
@@ -35,7 +40,11 @@ describe("ServiceAccountIamToken lifecycle through the real CLI", () => {
     world = await startTestWorld(accounts);
     startIso = await world.emulator.admin.now();
     const appDir = installPackedPackage();
-    const programDir = copyProgram(path.join(repoRoot, "test", "e2e", "fixtures", "tokens"), appDir, "lifecycle");
+    const programDir = copyProgram(
+      path.join(repoRoot, "test", "e2e", "fixtures", "tokens"),
+      appDir,
+      "lifecycle",
+    );
     testStack = await createTestStack(programDir, backend.dir, "dev", world.providerEnv);
     await testStack.stack.setConfig("accounts", { value: JSON.stringify(accounts) });
     await testStack.stack.setConfig("emulatorUrl", { value: world.emulator.baseUrl });
@@ -59,10 +68,17 @@ describe("ServiceAccountIamToken lifecycle through the real CLI", () => {
       const output = up.outputs[`${account.name}Token`];
       assert.equal(output.secret, true, `${account.name}Token is a secret output`);
       assert.ok(typeof output.value === "string" && output.value.length > 20);
-      assert.match(up.outputs[`${account.name}ExpiresAt`].value, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?Z$/);
+      assert.match(
+        up.outputs[`${account.name}ExpiresAt`].value,
+        /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?Z$/,
+      );
       firstTokens[account.name] = output.value;
     }
-    assert.equal(up.outputs.alphaProbeSubject.value, "ajealpha000000000001", "the dependent resource used a working token");
+    assert.equal(
+      up.outputs.alphaProbeSubject.value,
+      "ajealpha000000000001",
+      "the dependent resource used a working token",
+    );
     assert.ok(!up.stdout.includes(firstTokens.alpha), "no token in the CLI output");
   });
 
@@ -78,12 +94,20 @@ describe("ServiceAccountIamToken lifecycle through the real CLI", () => {
     assert.equal(tokenResources.length, accounts.length);
     for (const resource of tokenResources) {
       assert.match(resource.id, /^aje[a-z0-9]+\/[0-9a-f]{12}$/, "the id is stable and not the token");
-      assert.equal(resource.outputs.iamToken["4dabf18193072939515e22adb298388d"], "1b47061264138c4ac30d75fd1eb44270");
+      assert.equal(
+        resource.outputs.iamToken["4dabf18193072939515e22adb298388d"],
+        "1b47061264138c4ac30d75fd1eb44270",
+      );
       const provider: string = resource.inputs.__provider;
-      assert.ok(provider.includes('require("pulumi-yandex-iam-token/dist/provider/tokenResource.js")'), provider);
+      assert.ok(
+        provider.includes('require("pulumi-yandex-iam-token/dist/provider/tokenResource.js")'),
+        provider,
+      );
       assert.ok(Buffer.byteLength(provider) < 2048, `__provider is ${Buffer.byteLength(provider)} bytes`);
       const resourceBytes = Buffer.byteLength(JSON.stringify(resource));
-      console.log(`state bytes for ${resource.urn.split("::").pop()}: ${resourceBytes} (__provider ${Buffer.byteLength(provider)})`);
+      console.log(
+        `state bytes for ${resource.urn.split("::").pop()}: ${resourceBytes} (__provider ${Buffer.byteLength(provider)})`,
+      );
     }
   });
 
@@ -99,7 +123,10 @@ describe("ServiceAccountIamToken lifecycle through the real CLI", () => {
     const before = await callCounts();
     const preview = await testStack.stack.preview();
     assert.deepEqual(preview.changeSummary, { same: accounts.length, update: 2 });
-    assert.match(preview.stdout, /IAM token for service account ajealpha000000000001 expires at .* inside its renewal window \(renewBefore PT1H\): it will be renewed/);
+    assert.match(
+      preview.stdout,
+      /IAM token for service account ajealpha000000000001 expires at .* inside its renewal window \(renewBefore PT1H\): it will be renewed/,
+    );
     assert.match(preview.stdout, /~ +pulumi-nodejs:dynamic\/yandex-iam:ServiceAccountIamToken alpha update/);
     assert.match(preview.stdout, /~ +pulumi-nodejs:dynamic:Resource alpha-probe update/);
     assert.deepEqual(await callCounts(), before, "preview makes no API call");
@@ -135,7 +162,8 @@ describe("ServiceAccountIamToken lifecycle through the real CLI", () => {
     // Refresh does not run the program, so read the resources' state, not the stack outputs.
     const deployment = await testStack.stack.exportStack();
     const tokenOf = (name: string): string =>
-      deployment.deployment.resources.find((r: { urn: string }) => r.urn.endsWith(`ServiceAccountIamToken::${name}`))
+      deployment.deployment.resources
+        .find((r: { urn: string }) => r.urn.endsWith(`ServiceAccountIamToken::${name}`))
         .outputs.iamToken.plaintext.replace(/^"|"$/g, "");
     assert.notEqual(tokenOf("alpha"), firstTokens.alpha, "state holds the new token");
     assert.equal(tokenOf("beta"), firstTokens.beta);

@@ -34,7 +34,11 @@ export function installPackedPackage(): string {
     fs.copyFileSync(tarball, stableTarball);
     fs.writeFileSync(
       path.join(appDir, "package.json"),
-      JSON.stringify({ name: "pyit-e2e-app", private: true, dependencies: { "pulumi-yandex-iam-token": `file:./${tarballName}` } }),
+      JSON.stringify({
+        name: "pyit-e2e-app",
+        private: true,
+        dependencies: { "pulumi-yandex-iam-token": `file:./${tarballName}` },
+      }),
     );
     execFileSync("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error"], {
       cwd: appDir,
