@@ -1,0 +1,96 @@
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import * as path from "node:path";
+import { createTestStack, repoRoot, tempDir, type TestStack } from "../support/pulumiCli";
+import { copyProgram, installPackedPackage } from "../support/packedPackage";
+import { startTestWorld, type TestWorld } from "../support/emulatorFixture";
+
+const SHARED_SA = "ajeshared00000000001";
+
+// The revocation policy, and reading tokens by id. The IAM API hands the same token to repeated
+// requests for one service account while it has much life left, so two resources can hold one
+// token: deleting one must not cut off the other, unless the user asked for revocation.
+describe("revocation policy and ServiceAccountIamToken.get through the real CLI", () => {
+  const backend = tempDir("pyit-revocation-");
+  let world: TestWorld;
+  let testStack: TestStack;
+  const setConfig = async (accounts: unknown[], reads: unknown[] = []) => {
+    await testStack.stack.setConfig("accounts", { value: JSON.stringify(accounts) });
+    await testStack.stack.setConfig("reads", { value: JSON.stringify(reads) });
+  };
+  let sharedToken = "";
+
+  before(async () => {
+    world = await startTestWorld([{ name: "shared", serviceAccountId: SHARED_SA }]);
+    const appDir = installPackedPackage();
+    const programDir = copyProgram(
+      path.join(repoRoot, "test", "e2e", "fixtures", "tokens"),
+      appDir,
+      "revocation",
+    );
+    testStack = await createTestStack(programDir, backend.dir, "dev", world.providerEnv);
+  });
+
+  after(async () => {
+    await world?.emulator.close();
+    backend.cleanup();
+  });
+
+  it("two resources for one service account can receive the same token", async () => {
+    await setConfig([
+      { name: "first", serviceAccountId: SHARED_SA },
+      { name: "second", serviceAccountId: SHARED_SA },
+    ]);
+    const up = await testStack.stack.up();
+    sharedToken = up.outputs.firstToken.value;
+    assert.equal(up.outputs.secondToken.value, sharedToken, "the emulator, like the API, reuses the token");
+  });
+
+  it("by default, deleting one of them revokes nothing and the other keeps a working token", async () => {
+    await setConfig([{ name: "first", serviceAccountId: SHARED_SA }]);
+    const up = await testStack.stack.up();
+    assert.equal(up.summary.resourceChanges?.delete, 1);
+    assert.equal((await world.emulator.admin.counts()).revoke, 0);
+    assert.equal((await world.emulator.admin.whoami(sharedToken)).subjectId, SHARED_SA);
+  });
+
+  it("with revokeOnDelete, deleting the resource revokes its token, shared holders included", async () => {
+    await setConfig([
+      { name: "first", serviceAccountId: SHARED_SA },
+      { name: "third", serviceAccountId: SHARED_SA, revokeOnDelete: true },
+    ]);
+    const up = await testStack.stack.up();
+    assert.equal(up.outputs.thirdToken.value, sharedToken);
+    await setConfig([{ name: "first", serviceAccountId: SHARED_SA }]);
+    await testStack.stack.up();
+    assert.equal((await world.emulator.admin.counts()).revoke, 1);
+    await assert.rejects(
+      () => world.emulator.admin.whoami(sharedToken),
+      "the shared token is revoked for every holder",
+    );
+  });
+
+  it("ServiceAccountIamToken.get reads a token by service account id", async () => {
+    await world.emulator.admin.revokeAllTokens();
+    await setConfig([], [{ name: "adopted", id: SHARED_SA }]);
+    const before = await world.emulator.admin.counts();
+    const up = await testStack.stack.up();
+    assert.equal(up.outputs.adoptedServiceAccountId.value, SHARED_SA);
+    assert.equal(up.outputs.adoptedToken.secret, true);
+    assert.equal(
+      (await world.emulator.admin.counts()).createForServiceAccount - before.createForServiceAccount,
+      1,
+    );
+    assert.equal((await world.emulator.admin.whoami(up.outputs.adoptedToken.value)).subjectId, SHARED_SA);
+    assert.ok(
+      !testStack.readStackFile().includes(up.outputs.adoptedToken.value),
+      "no plaintext token in state",
+    );
+  });
+
+  it("destroy leaves an empty stack", async () => {
+    await testStack.stack.destroy();
+    const state = JSON.parse(testStack.readStackFile());
+    assert.equal((state.checkpoint.latest?.resources ?? []).length, 0);
+  });
+});
