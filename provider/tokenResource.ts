@@ -172,7 +172,7 @@ export async function diff(
   const settingsChanged =
     isUnknown(news.renewBefore) ||
     isUnknown(news.revokeOnDelete) ||
-    renewBefore !== olds.renewBefore ||
+    renewBefore !== (olds.renewBefore ?? DEFAULT_RENEW_BEFORE) ||
     revokeOnDelete !== (olds.revokeOnDelete === true);
 
   const status = statusOf(olds, renewBefore, clock().now().toMillis());

@@ -150,3 +150,22 @@ describe("tokenResource without API calls", () => {
     assert.equal(tokenResource.serviceAccountIdFromResourceId("bad-id/x"), undefined);
   });
 });
+
+// Refresh and destroy load the `__provider` stored in state, a `require` of this module's path:
+// the path and the method names are a compatibility contract with every existing stack.
+describe("the provider module's compatibility contract", () => {
+  it("lives at the path old state requires and exposes every provider method", () => {
+    const resolved = require.resolve("../../provider/tokenResource");
+    assert.match(resolved.replace(/\\/g, "/"), /\/dist\/provider\/tokenResource\.js$/);
+    for (const method of ["configure", "check", "diff", "create", "read", "update", "delete"]) {
+      assert.equal(typeof (tokenResource as Record<string, unknown>)[method], "function", method);
+    }
+  });
+
+  it("treats outputs written before renewBefore/revokeOnDelete existed as defaults, not as a change", async () => {
+    const olds: Partial<tokenResource.TokenOutputs> = outputsExpiringIn(5 * 3600_000);
+    delete olds.renewBefore;
+    delete olds.revokeOnDelete;
+    assert.deepEqual(await tokenResource.diff("id", olds, { serviceAccountId: SA }), { changes: false });
+  });
+});
