@@ -1,10 +1,8 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import * as path from "node:path";
 import type { LocalWorkspace } from "@pulumi/pulumi/automation";
-import { createTestStack, repoRoot, tempDir, type TestStack } from "../support/pulumiCli";
-import { copyProgram, installPackedPackage } from "../support/packedPackage";
-import { startTestWorld, type TestWorld } from "../support/emulatorFixture";
+import { tempDir, type TestStack } from "../support/pulumiCli";
+import { createTokensProgramStack, startTestWorld, type TestWorld } from "../support/emulatorFixture";
 
 const OK = { name: "ok", serviceAccountId: "ajeokaccount00000001" };
 const DENIED = { name: "denied", serviceAccountId: "ajedenied00000000002" };
@@ -34,13 +32,7 @@ describe("ServiceAccountIamToken failures through the real CLI", () => {
 
   before(async () => {
     world = await startTestWorld([OK, { ...DENIED, grant: false }]);
-    const appDir = installPackedPackage();
-    const programDir = copyProgram(
-      path.join(repoRoot, "test", "e2e", "fixtures", "tokens"),
-      appDir,
-      "failures",
-    );
-    testStack = await createTestStack(programDir, backend.dir, "dev", world.providerEnv);
+    testStack = await createTokensProgramStack(world, backend.dir, "failures");
     await setAccounts([OK]);
     const up = await testStack.stack.up();
     assert.equal(up.summary.result, "succeeded");

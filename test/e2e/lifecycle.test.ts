@@ -1,11 +1,9 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import * as path from "node:path";
 import type { LocalWorkspace } from "@pulumi/pulumi/automation";
 import type { RequestCounts } from "../../emulator";
-import { createTestStack, pulumiVersion, repoRoot, tempDir, type TestStack } from "../support/pulumiCli";
-import { copyProgram, installPackedPackage } from "../support/packedPackage";
-import { startTestWorld, type TestWorld } from "../support/emulatorFixture";
+import { pulumiVersion, tempDir, type TestStack } from "../support/pulumiCli";
+import { createTokensProgramStack, startTestWorld, type TestWorld } from "../support/emulatorFixture";
 
 const CLOCK_OFFSET_ENV = "PULUMI_YANDEX_IAM_TOKEN_CLOCK_OFFSET";
 const HOUR_S = 3600;
@@ -39,13 +37,7 @@ describe("ServiceAccountIamToken lifecycle through the real CLI", () => {
     console.log(`pulumi version: ${pulumiVersion()}`);
     world = await startTestWorld(accounts);
     startIso = await world.emulator.admin.now();
-    const appDir = installPackedPackage();
-    const programDir = copyProgram(
-      path.join(repoRoot, "test", "e2e", "fixtures", "tokens"),
-      appDir,
-      "lifecycle",
-    );
-    testStack = await createTestStack(programDir, backend.dir, "dev", world.providerEnv);
+    testStack = await createTokensProgramStack(world, backend.dir, "lifecycle");
     await testStack.stack.setConfig("accounts", { value: JSON.stringify(accounts) });
     await testStack.stack.setConfig("emulatorUrl", { value: world.emulator.baseUrl });
     await testStack.stack.setConfig("emulatorAdminToken", { value: world.emulator.adminToken, secret: true });

@@ -1,9 +1,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import * as path from "node:path";
-import { createTestStack, repoRoot, tempDir, type TestStack } from "../support/pulumiCli";
-import { copyProgram, installPackedPackage } from "../support/packedPackage";
-import { startTestWorld, type TestWorld } from "../support/emulatorFixture";
+import { tempDir, type TestStack } from "../support/pulumiCli";
+import { createTokensProgramStack, startTestWorld, type TestWorld } from "../support/emulatorFixture";
 
 const SHARED_SA = "ajeshared00000000001";
 
@@ -22,13 +20,7 @@ describe("revocation policy and ServiceAccountIamToken.get through the real CLI"
 
   before(async () => {
     world = await startTestWorld([{ name: "shared", serviceAccountId: SHARED_SA }]);
-    const appDir = installPackedPackage();
-    const programDir = copyProgram(
-      path.join(repoRoot, "test", "e2e", "fixtures", "tokens"),
-      appDir,
-      "revocation",
-    );
-    testStack = await createTestStack(programDir, backend.dir, "dev", world.providerEnv);
+    testStack = await createTokensProgramStack(world, backend.dir, "revocation");
   });
 
   after(async () => {

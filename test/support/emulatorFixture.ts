@@ -1,4 +1,7 @@
+import * as path from "node:path";
 import { startEmulator, type RunningEmulator } from "../../emulator";
+import { copyProgram, installPackedPackage } from "./packedPackage";
+import { createTestStack, repoRoot, type TestStack } from "./pulumiCli";
 
 /** A service account of the test world. */
 export interface TestAccount {
@@ -44,4 +47,21 @@ export async function startTestWorld(accounts: TestAccount[]): Promise<TestWorld
     oauthToken,
     providerEnv: { YC_TOKEN: oauthToken, YC_IAM_ENDPOINT: emulator.baseUrl },
   };
+}
+
+/**
+ * A stack of the e2e "tokens" program (test/e2e/fixtures/tokens), installed against the packed
+ * package, whose provider authenticates against the world's emulator.
+ */
+export async function createTokensProgramStack(
+  world: TestWorld,
+  backendDir: string,
+  prefix: string,
+): Promise<TestStack> {
+  const programDir = copyProgram(
+    path.join(repoRoot, "test", "e2e", "fixtures", "tokens"),
+    installPackedPackage(),
+    prefix,
+  );
+  return createTestStack(programDir, backendDir, "dev", world.providerEnv);
 }

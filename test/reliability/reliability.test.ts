@@ -1,0 +1,3 @@
+import { transientFaultsSuite } from "./transientFaults";
+
+transientFaultsSuite();
