@@ -10,7 +10,7 @@ echo "== build"
 npx tsc -p tsconfig.json
 echo "== lint"
 npx eslint .
-npx prettier --check . >/dev/null || { npx prettier --check .; exit 1; }
+npx prettier --check --log-level warn .
 echo "== tests"
 node --test --test-reporter=spec --test-reporter-destination=stderr --test-reporter=tap \
   --test-reporter-destination=stdout "dist/test/**/*.test.js" | tail -n 8
