@@ -70,20 +70,35 @@ export class ArtifactLedger {
     return this.texts.reduce((sum, t) => sum + t.text.length, 0);
   }
 
-  /** Every place a secret appears: `<where>: <which secret>` (never the secret itself). */
-  findLeaks(): string[] {
-    const hits: string[] = [];
+  /**
+   * Every place a secret appears: `<where>: <which secret> in "<log line start>"` (never the
+   * secret itself). Occurrences inside the Node.js SDK's own debug lines `RegisterResource RPC
+   * finished: ...; resp: ...` / `ReadResource RPC finished` (@pulumi/pulumi runtime/resource.js
+   * logs the engine's whole answer, secret outputs in plaintext, at engine log level 3) are
+   * returned apart, in `upstream`: that leak is Pulumi's, in every program with a secret output.
+   */
+  findLeaks(): { leaks: string[]; upstream: string[] } {
+    const leaks: string[] = [];
+    const upstream: string[] = [];
     for (const { label, text } of this.texts) {
       for (const [secret, secretLabel] of this.secrets) {
         for (const form of secretForms(secret)) {
-          if (text.includes(form)) {
-            hits.push(`${label}: ${secretLabel}`);
-            break;
+          for (let at = text.indexOf(form); at >= 0; at = text.indexOf(form, at + form.length)) {
+            const lineStart = text.lastIndexOf("\n", at) + 1;
+            const context = text.slice(lineStart, Math.min(at, lineStart + 160)).replace(/\s+/g, " ");
+            const hit = `${label}: ${secretLabel} in "${context}"`;
+            if (
+              /^\{"time":[^}]*"msg":"(eventSink::Debug\(<\{%reset%\}>)?(RegisterResource|ReadResource) RPC finished: /.test(
+                context,
+              )
+            )
+              upstream.push(hit);
+            else leaks.push(hit);
           }
         }
       }
     }
-    return hits;
+    return { leaks, upstream };
   }
 }
 
@@ -196,7 +211,7 @@ export class ReliabilityStack {
     else this.workspace.envVars[name] = value;
   }
 
-  setAccounts(accounts: { name: string; serviceAccountId: unknown }[]): Promise<void> {
+  setAccounts(accounts: readonly object[]): Promise<void> {
     return this.testStack.stack.setConfig("accounts", {
       value: JSON.stringify(
         accounts.map((a) => ({ ...a, grant: undefined, tokenLifetimeSeconds: undefined })),
@@ -218,6 +233,14 @@ export class ReliabilityStack {
         id: r.id,
         name: r.urn.split("::").pop() as string,
       }));
+  }
+
+  /** The resources in state, secrets decrypted, without the default provider (it records the program's config). */
+  async resourceState(): Promise<unknown[]> {
+    const deployment = await this.testStack.stack.exportStack();
+    return (deployment.deployment.resources ?? []).filter(
+      (r: { type: string }) => !r.type.startsWith("pulumi:providers:"),
+    );
   }
 
   /** Plaintext tokens per resource name, from `pulumi stack export` (recorded as secrets). */
@@ -263,7 +286,9 @@ export class ReliabilityStack {
     }
   }
 
-  async up(extra: { parallel?: number } = {}): Promise<Awaited<ReturnType<TestStack["stack"]["up"]>>> {
+  async up(
+    extra: { parallel?: number; continueOnError?: boolean } = {},
+  ): Promise<Awaited<ReturnType<TestStack["stack"]["up"]>>> {
     const result = await this.run("up", (o) => this.testStack.stack.up({ ...o, ...extra }));
     for (const [key, output] of Object.entries(result.outputs)) {
       if (output.secret && typeof output.value === "string") ledger.addSecret(`output ${key}`, output.value);
@@ -280,9 +305,12 @@ export class ReliabilityStack {
   }
 
   /** The message of a failing operation (recorded like any output); fails when it succeeds. */
-  async failureOf(operation: "up" | "preview" | "refresh"): Promise<string> {
+  async failureOf(
+    operation: "up" | "preview" | "refresh",
+    extra: { continueOnError?: boolean } = {},
+  ): Promise<string> {
     try {
-      await this[operation]();
+      await (operation === "up" ? this.up(extra) : this[operation]());
     } catch (error) {
       return String((error as Error)?.message ?? error);
     }

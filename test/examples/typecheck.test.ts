@@ -1,0 +1,42 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { promisify } from "node:util";
+import { copyProgram, installPackedPackage } from "../support/packedPackage";
+import { repoRoot } from "../support/pulumiCli";
+import { examplesDir } from "./support";
+
+const run = promisify(execFile);
+const tsc = path.join(repoRoot, "node_modules", "typescript", "bin", "tsc");
+
+/** Every TypeScript program a user may copy: the examples and the quick start's root program. */
+const programs: { name: string; dir: string }[] = [
+  ...fs
+    .readdirSync(examplesDir, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => ({ name: `examples/${entry.name}`, dir: path.join(examplesDir, entry.name) })),
+  { name: "quickstart (root Pulumi.yaml)", dir: path.join(repoRoot, "quickstart") },
+];
+
+// The example stacks run with PULUMI_NODEJS_TRANSPILE_ONLY to stay fast; this checks their types
+// once, with the TypeScript the examples declare (5.9), against the packed package's typings.
+describe("example programs type-check against the installed package", () => {
+  for (const program of programs) {
+    it(program.name, async () => {
+      const copy = copyProgram(program.dir, installPackedPackage(), "typecheck");
+      try {
+        const configs = fs.readdirSync(copy).filter((file) => /^tsconfig(\..+)?\.json$/.test(file));
+        assert.ok(configs.includes("tsconfig.json"), "every program has a tsconfig.json");
+        for (const config of configs) {
+          await run(process.execPath, [tsc, "--noEmit", "-p", config], { cwd: copy }).catch(
+            (error: { stdout?: string }) => assert.fail(`${config}:\n${error.stdout ?? String(error)}`),
+          );
+        }
+      } finally {
+        fs.rmSync(copy, { recursive: true, force: true });
+      }
+    });
+  }
+});
