@@ -53,7 +53,7 @@ for (const status of [429, 500, 502, 503, 504] as const) {
     await issue(session);
     assert.equal((await counts(fx)).createForServiceAccount, 2);
     assert.equal(waits.length, 1);
-    assert.ok(leaks.texts.some((t) => t.includes(`attempt 1/5 failed`) && t.includes(`HTTP ${status}`)));
+    assert.ok(leaks.texts.some((t) => t.includes(`attempt 1/8 failed`) && t.includes(`HTTP ${status}`)));
   });
 }
 

@@ -70,7 +70,7 @@ const BAD_CONFIGS: BadConfig[] = [
   {
     label: "unreachable endpoint (closed loopback port)",
     env: (ctx) => ({ YC_IAM_ENDPOINT: `http://127.0.0.1:${ctx.closedPort}` }),
-    expect: [/UNAVAILABLE/, /exchanging the OAuth token/, /5 attempts/],
+    expect: [/UNAVAILABLE/, /exchanging the OAuth token/, /8 attempts/],
   },
   {
     label: "plain http endpoint that is not loopback",

@@ -46,10 +46,10 @@ export function transientFaultsSuite(): void {
     });
     after(() => world?.emulator.close());
 
-    it("the seeded fault plan fails at most 3 calls after the first 50, so no token can exhaust its 5 attempts", () => {
+    it("the seeded fault plan fails at most 3 calls after the first 50, so no token can exhaust its 8 attempts", () => {
       // The up runs with --parallel 50, so the first 50 calls are the 50 first attempts. With the
-      // engine's default (8), retries mingle with first attempts and a 30% rate exhausts the
-      // provider's 5 attempts for some token in about 1 run of 8 (50 x 0.3^5): that would test luck.
+      // engine's default (8), retries mingle with first attempts, and the test would depend on how
+      // they interleave rather than on a fixed plan.
       const failing = failingRequestNumbers();
       assert.equal(failing.length, 21);
       assert.ok(failing.filter((n) => n > TOKENS).length <= 3, failing.join(","));
