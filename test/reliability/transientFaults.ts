@@ -103,7 +103,7 @@ export function transientFaultsSuite(): void {
       // The summary's "Diagnostics:" section lists each line once (the live view repeats them).
       const diagnostics = up.stdout.slice(up.stdout.indexOf("Diagnostics:"));
       const retryLines =
-        diagnostics.match(/IAM createForServiceAccount: attempt \d\/5 failed with [A-Z_]+/g) ?? [];
+        diagnostics.match(/IAM createForServiceAccount: attempt \d\/8 failed with [A-Z_]+/g) ?? [];
       assert.equal(retryLines.length, failures.length, "one retry diagnostic per failed call");
       for (const failure of failures.filter((r) => r.status !== 0)) {
         assert.ok(
