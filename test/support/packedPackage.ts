@@ -28,7 +28,11 @@ export function installPackedPackage(): string {
   const hash = createHash("sha256").update(fs.readFileSync(tarball)).digest("hex").slice(0, 16);
   const appDir = path.join(os.tmpdir(), `pyit-app-${hash}`);
   if (!fs.existsSync(path.join(appDir, "node_modules", "pulumi-yandex-iam-token", "package.json"))) {
-    fs.rmSync(appDir, { recursive: true, force: true });
+    // Installations of earlier builds of the package are of no further use: about 100 MB each.
+    for (const entry of fs.readdirSync(os.tmpdir())) {
+      if (entry.startsWith("pyit-app-"))
+        fs.rmSync(path.join(os.tmpdir(), entry), { recursive: true, force: true });
+    }
     fs.mkdirSync(appDir, { recursive: true });
     const stableTarball = path.join(appDir, tarballName);
     fs.copyFileSync(tarball, stableTarball);
