@@ -237,7 +237,23 @@ export async function update(
       },
     };
   }
-  return { outs: await issue(news) };
+  const outs = await issue(news);
+  warnIfReissued(olds, outs);
+  return { outs };
+}
+
+/**
+ * The API may answer a renewal with the token it already issued while that token's expiry is far
+ * away. The renewal then changes nothing and the token stays due; say so, with what to change.
+ */
+function warnIfReissued(olds: Partial<TokenOutputs>, outs: TokenOutputs): void {
+  if (olds.iamToken !== undefined && outs.iamToken === olds.iamToken) {
+    report(
+      `the IAM API returned the same token for service account ${outs.serviceAccountId} again (expires at ${outs.expiresAt}): ` +
+        `it reuses a token while much of its life is left. With renewBefore ${outs.renewBefore} the token stays due; ` +
+        `a renewBefore well below half the 12 h lifetime (such as the default PT1H) avoids this.`,
+    );
+  }
 }
 
 /**
@@ -273,6 +289,7 @@ export async function read(
     renewBefore: props.renewBefore,
     revokeOnDelete: props.revokeOnDelete,
   });
+  warnIfReissued(props, outs);
   const result: { id: string; props: Record<string, unknown>; inputs?: Record<string, unknown> } = {
     id,
     props: { ...props, ...outs },

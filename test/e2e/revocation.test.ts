@@ -1,5 +1,6 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
+import type { LocalWorkspace } from "@pulumi/pulumi/automation";
 import { tempDir, type TestStack } from "../support/pulumiCli";
 import { createTokensProgramStack, startTestWorld, type TestWorld } from "../support/emulatorFixture";
 
@@ -78,6 +79,23 @@ describe("revocation policy and ServiceAccountIamToken.get through the real CLI"
       !testStack.readStackFile().includes(up.outputs.adoptedToken.value),
       "no plaintext token in state",
     );
+  });
+
+  it("a renewal answered with the same token is reported, and the token stays due", async () => {
+    // renewBefore PT11H makes a 12-hour token due after one hour, while the API still reuses it.
+    await setConfig([{ name: "long", serviceAccountId: SHARED_SA, renewBefore: "PT11H" }]);
+    await testStack.stack.up();
+    const start = Date.parse(await world.emulator.admin.now());
+    await world.emulator.admin.setClock(new Date(start + 2 * 3600_000).toISOString());
+    (testStack.stack.workspace as LocalWorkspace).envVars.PULUMI_YANDEX_IAM_TOKEN_CLOCK_OFFSET = "PT2H";
+    const up = await testStack.stack.up();
+    assert.match(
+      up.stdout,
+      /the IAM API returned the same token for service account ajeshared00000000001 again/,
+    );
+    assert.match(up.stdout, /renewBefore PT11H the token stays due/);
+    const preview = await testStack.stack.preview();
+    assert.equal(preview.changeSummary.update, 1, "still due: the policy is not silently met");
   });
 
   it("destroy leaves an empty stack", async () => {
