@@ -56,8 +56,11 @@ export class EmulatorAdminClient {
 
   /** Registers (or updates) a service account. */
   createServiceAccount(account: {
+    /** Service account id; registering an existing id updates that account. */
     id: string;
+    /** Folder holding the account; a tokenCreator binding on the folder covers the account. */
     folderId?: string;
+    /** IAM token lifetime in seconds, 1..43200 (default: unchanged for an existing account, else 43200). */
     tokenLifetimeSeconds?: number;
   }): Promise<ServiceAccount> {
     return this.call("POST", "/_emulator/service-accounts", account);
@@ -66,18 +69,32 @@ export class EmulatorAdminClient {
   /** Changes a service account's token lifetime (seconds). */
   updateServiceAccount(
     id: string,
-    patch: { tokenLifetimeSeconds?: number; folderId?: string },
+    patch: {
+      /** New lifetime of IAM tokens issued for the account, in seconds (1..43200). */
+      tokenLifetimeSeconds?: number;
+      /** New folder holding the account. */
+      folderId?: string;
+    },
   ): Promise<ServiceAccount> {
     return this.call("PATCH", `/_emulator/service-accounts/${encodeURIComponent(id)}`, patch);
   }
 
   /** Registers a user account. */
-  createUser(id: string): Promise<{ id: string }> {
+  createUser(id: string): Promise<{
+    /** Id of the registered user. */
+    id: string;
+  }> {
     return this.call("POST", "/_emulator/users", { id });
   }
 
   /** Registers an OAuth token for a subject (generated when `token` is absent). */
-  createOAuthToken(subjectId: string, token?: string): Promise<{ token: string }> {
+  createOAuthToken(
+    subjectId: string,
+    token?: string,
+  ): Promise<{
+    /** The registered OAuth token: the one passed in, or a generated `y0_...` string. */
+    token: string;
+  }> {
     return this.call("POST", "/_emulator/oauth-tokens", { subjectId, token });
   }
 
@@ -85,7 +102,12 @@ export class EmulatorAdminClient {
   mintIamToken(
     subjectId: string,
     lifetimeSeconds?: number,
-  ): Promise<{ iamToken: string; expiresAt: string }> {
+  ): Promise<{
+    /** The minted IAM token, usable as a Bearer token. */
+    iamToken: string;
+    /** Expiry in emulator time, RFC 3339, in the configured `expiresAtFormat`. */
+    expiresAt: string;
+  }> {
     return this.call("POST", "/_emulator/iam-tokens", { subjectId, lifetimeSeconds });
   }
 
@@ -105,7 +127,10 @@ export class EmulatorAdminClient {
   }
 
   /** Revokes all tokens, or all of one subject. */
-  revokeAllTokens(subjectId?: string): Promise<{ revoked: number }> {
+  revokeAllTokens(subjectId?: string): Promise<{
+    /** Number of IAM tokens revoked. */
+    revoked: number;
+  }> {
     return this.call("POST", "/_emulator/tokens/revoke-all", { subjectId });
   }
 
@@ -125,12 +150,20 @@ export class EmulatorAdminClient {
   }
 
   /** Validates an IAM token; returns its subject and expiry (rejects with 401 when invalid). */
-  whoami(iamToken: string): Promise<{ subjectId: string; expiresAt: string }> {
+  whoami(iamToken: string): Promise<{
+    /** Subject (service account or user) the token authenticates. */
+    subjectId: string;
+    /** The token's expiry in emulator time, RFC 3339, exactly as issued. */
+    expiresAt: string;
+  }> {
     return this.call("GET", "/_emulator/whoami", undefined, { Authorization: `Bearer ${iamToken}` });
   }
 
   /** Adds a fault rule. */
-  addFault(fault: FaultSpec): Promise<{ id: string }> {
+  addFault(fault: FaultSpec): Promise<{
+    /** Id of the added fault rule. */
+    id: string;
+  }> {
     return this.call("POST", "/_emulator/faults", fault);
   }
 

@@ -24,7 +24,7 @@ export { loadSeedFile, validateSeed } from "./seed";
 export type { FaultKind, FaultSpec, IamMethod, LoggedMethod } from "./faults";
 export type { RequestCounts, RequestLogEntry } from "./requestLog";
 export type { AuthorizedKeyFile } from "./sideApi";
-export type { ExpiresAtFormat, ServiceAccount, StoreSettings } from "./store";
+export type { ExpiresAtFormat, RoleBinding, ServiceAccount, StoreSettings } from "./store";
 export { DEFAULT_TOKEN_LIFETIME_SECONDS, TOKEN_CREATOR_ROLE } from "./store";
 export { JWT_IAT_SKEW_SECONDS, JWT_MAX_LIFETIME_SECONDS, PUBLIC_IAM_AUDIENCE } from "./jwt";
 export { DEFAULT_BODY_LIMIT_BYTES, ADMIN_TOKEN_HEADER } from "./server";

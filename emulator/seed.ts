@@ -29,20 +29,48 @@ export interface EmulatorSeed {
   /** Whether repeated creates reuse a token (default true). */
   reuseTokens?: boolean;
   /** Service accounts; `tokenLifetimeSeconds` defaults to 43200. */
-  serviceAccounts?: { id: string; folderId?: string; tokenLifetimeSeconds?: number }[];
+  serviceAccounts?: {
+    /** Service account id; keys, bindings and `metadataServiceAccountId` refer to it. */
+    id: string;
+    /** Folder holding the account; a tokenCreator binding on the folder covers the account. */
+    folderId?: string;
+    /** Lifetime of IAM tokens issued for the account, in seconds (1..43200). */
+    tokenLifetimeSeconds?: number;
+  }[];
   /** User accounts. */
-  users?: { id: string }[];
+  users?: {
+    /** User id, usable as a subject in OAuth tokens, IAM tokens and role bindings. */
+    id: string;
+  }[];
   /** OAuth tokens accepted by the create method. */
-  oauthTokens?: { token: string; subjectId: string }[];
+  oauthTokens?: {
+    /** The secret OAuth token string, as sent to the create method. */
+    token: string;
+    /** Subject the token authenticates; registered as a user when not already known. */
+    subjectId: string;
+  }[];
   /** IAM tokens valid from the start. */
-  iamTokens?: { token: string; subjectId: string; expiresAt: string }[];
+  iamTokens?: {
+    /** The secret IAM token string, accepted as a Bearer token until `expiresAt`. */
+    token: string;
+    /** Subject (service account or user) the token authenticates. */
+    subjectId: string;
+    /** Expiry in emulator time, RFC 3339; returned verbatim wherever the token's expiry is shown. */
+    expiresAt: string;
+  }[];
   /** Authorized keys in `yc iam key create` form (`private_key`, if present, is ignored). */
   keys?: {
+    /** Key id, matched against the `kid` header of signed JWTs. */
     id: string;
+    /** Owning service account; must be listed in `serviceAccounts`. */
     service_account_id: string;
+    /** Public half of the RSA key pair, PEM. */
     public_key: string;
+    /** Creation time, RFC 3339 (default: emulator time at seeding). */
     created_at?: string;
+    /** `RSA_2048` (default) or `RSA_4096`. */
     key_algorithm?: string;
+    /** Private half as `yc iam key create` writes it; accepted so key files load as is, but ignored. */
     private_key?: string;
   }[];
   /** Role bindings. */

@@ -3,6 +3,7 @@
  * renewed before it expires.
  *
  * @packageDocumentation
+ * @mergeModuleWith <project>
  */
 export { ServiceAccountIamToken } from "./serviceAccountIamToken";
 export type { ServiceAccountIamTokenArgs } from "./serviceAccountIamToken";
