@@ -6,7 +6,6 @@
  * anything foreign (the HTTP stack's errors, server messages) is redacted before it is kept.
  */
 import * as https from "node:https";
-import { DateTime } from "luxon";
 import type { Clock } from "./clock";
 import {
   CredentialsError,
@@ -19,6 +18,7 @@ import {
   redact,
 } from "./errors";
 import { DEFAULT_IAM_ENDPOINT } from "./jwt";
+import { parseInstantMs } from "./renewal";
 import {
   DEFAULT_RETRY_POLICY,
   type RetryPolicy,
@@ -119,19 +119,6 @@ export function validateIamBaseUrl(value: string, what = "the IAM endpoint"): st
     );
   }
   return `${url.origin}${url.pathname}`.replace(/\/+$/, "");
-}
-
-/**
- * Parses an RFC 3339 `expiresAt` with 0-9 fraction digits into Unix milliseconds, or `undefined`
- * when it is not such an instant. An explicit offset (`Z` or `±hh:mm`) is required: without one
- * the instant would depend on the local zone.
- */
-export function parseExpiresAtMs(text: unknown): number | undefined {
-  if (typeof text !== "string") return undefined;
-  if (!/^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/.test(text))
-    return undefined;
-  const parsed = DateTime.fromISO(text, { setZone: true });
-  return parsed.isValid ? parsed.toMillis() : undefined;
 }
 
 /** A 2xx body that is not the documented shape: what is wrong with it (never the body itself). */
@@ -471,7 +458,7 @@ function parseIssuedToken(json: unknown): IssuedToken | Malformed {
   const expiresAt = record?.expiresAt;
   if (typeof iamToken !== "string" || iamToken === "") return new Malformed("iamToken is missing or empty");
   if (typeof expiresAt !== "string") return new Malformed("expiresAt is missing");
-  const expiresAtMs = parseExpiresAtMs(expiresAt);
+  const expiresAtMs = parseInstantMs(expiresAt);
   if (expiresAtMs === undefined) return new Malformed("expiresAt is not an RFC 3339 instant");
   return { iamToken, expiresAt, expiresAtMs };
 }

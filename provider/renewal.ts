@@ -37,12 +37,16 @@ export function parseDurationMs(text: string): number | undefined {
 }
 
 /**
- * Parses an RFC 3339 instant with 0 to 9 fraction digits into ms since the epoch. luxon keeps
- * millisecond precision, so a nanosecond instant is truncated: the token looks at most 1 ms
- * older, the safe direction.
- * @returns undefined when the text is not an instant.
+ * Parses an RFC 3339 instant with 0 to 9 fraction digits (such as the API's `expiresAt`) into ms
+ * since the epoch. An explicit offset (`Z` or `±hh:mm`) is required: without one the instant
+ * would depend on the local zone. luxon keeps millisecond precision, so a nanosecond instant is
+ * truncated: the token looks at most 1 ms older, the safe direction.
+ * @returns undefined when the value is not such an instant.
  */
-export function parseInstantMs(text: string): number | undefined {
+export function parseInstantMs(text: unknown): number | undefined {
+  if (typeof text !== "string") return undefined;
+  if (!/^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/.test(text))
+    return undefined;
   const parsed = DateTime.fromISO(text, { setZone: true });
   return parsed.isValid ? parsed.toMillis() : undefined;
 }

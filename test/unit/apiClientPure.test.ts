@@ -1,19 +1,20 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { isLoopbackHost, parseExpiresAtMs, validateIamBaseUrl } from "../../provider/apiClient";
+import { isLoopbackHost, validateIamBaseUrl } from "../../provider/apiClient";
+import { parseInstantMs } from "../../provider/renewal";
 import { CredentialsError } from "../../provider/errors";
 
-test("parseExpiresAtMs: 0, 1, 3, 6 and 9 fraction digits; offsets; truncation to ms", () => {
+test("parseInstantMs: 0, 1, 3, 6 and 9 fraction digits; offsets; truncation to ms", () => {
   const base = Date.UTC(2026, 10, 28, 18, 49, 11);
-  assert.equal(parseExpiresAtMs("2026-11-28T18:49:11Z"), base);
-  assert.equal(parseExpiresAtMs("2026-11-28T18:49:11.5Z"), base + 500);
-  assert.equal(parseExpiresAtMs("2026-11-28T18:49:11.123Z"), base + 123);
-  assert.equal(parseExpiresAtMs("2026-11-28T18:49:11.123456Z"), base + 123);
-  assert.equal(parseExpiresAtMs("2026-11-28T18:49:11.123999999Z"), base + 123, "truncated, never rounded up");
-  assert.equal(parseExpiresAtMs("2026-11-28T21:49:11.000000001+03:00"), base);
+  assert.equal(parseInstantMs("2026-11-28T18:49:11Z"), base);
+  assert.equal(parseInstantMs("2026-11-28T18:49:11.5Z"), base + 500);
+  assert.equal(parseInstantMs("2026-11-28T18:49:11.123Z"), base + 123);
+  assert.equal(parseInstantMs("2026-11-28T18:49:11.123456Z"), base + 123);
+  assert.equal(parseInstantMs("2026-11-28T18:49:11.123999999Z"), base + 123, "truncated, never rounded up");
+  assert.equal(parseInstantMs("2026-11-28T21:49:11.000000001+03:00"), base);
 });
 
-test("parseExpiresAtMs: rejects values that are not RFC 3339 instants", () => {
+test("parseInstantMs: rejects values that are not RFC 3339 instants", () => {
   for (const bad of [
     "2026-11-28T18:49:11",
     "2026-11-28T18:49:11.1234567890Z",
@@ -25,7 +26,7 @@ test("parseExpiresAtMs: rejects values that are not RFC 3339 instants", () => {
     null,
     undefined,
   ]) {
-    assert.equal(parseExpiresAtMs(bad), undefined, String(bad));
+    assert.equal(parseInstantMs(bad), undefined, String(bad));
   }
 });
 
