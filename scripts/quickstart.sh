@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # The quick start (the README's main command), offline:
-#   1. builds the package and starts the IAM emulator with quickstart/seed.json;
+#   1. builds the package and starts the IAM emulator with examples/token-to-dependent/emulator-seed.json;
 #   2. packs the package and installs the tarball into a temporary copy of the root Pulumi.yaml
 #      program, as a user installs it;
 #   3. `pulumi up` on a local file backend: a ServiceAccountIamToken, a resource that uses the
 #      token, stack outputs;
 #   4. moves time on 11h15m (the emulator's clock and the provider's clock offset together), so
-#      the 12-hour token is inside its 1-hour renewal window, and shows `pulumi preview`;
+#      the 12-hour token is inside its 90-minute renewal window, and shows `pulumi preview`;
 #   5. `pulumi up` renews the token; 6. `pulumi destroy`; 7. checks that no token was printed.
 # Everything it creates lives in one temporary directory, removed on exit with the emulator.
 set -euo pipefail
@@ -52,12 +52,12 @@ api_calls() {
     console.log(`IAM API calls so far: createForServiceAccount ${c.createForServiceAccount}, create (caller token exchange) ${c.create}, revoke ${c.revoke}`);'
 }
 
-SERVICE_ACCOUNT_ID="ajequickstart0000001"
-OAUTH_TOKEN="$(node -p 'require("./quickstart/seed.json").oauthTokens[0].token')"
+SERVICE_ACCOUNT_ID="ajeappserviceacc0001"
+OAUTH_TOKEN="$(node -p 'require("./examples/token-to-dependent/emulator-seed.json").oauthTokens[0].token')"
 
-section "Build the package and start the IAM emulator (seed: quickstart/seed.json)"
+section "Build the package and start the IAM emulator (seed: examples/token-to-dependent/emulator-seed.json)"
 npx tsc -p tsconfig.json
-coproc EMULATOR { exec node dist/emulator/cli.js --port 0 --seed quickstart/seed.json --print-json; }
+coproc EMULATOR { exec node dist/emulator/cli.js --port 0 --seed examples/token-to-dependent/emulator-seed.json --print-json; }
 emulator_pid=$EMULATOR_PID
 read -r -t 30 listening <&"${EMULATOR[0]}"
 read -r -t 30 emulator_json <&"${EMULATOR[0]}"
@@ -65,7 +65,7 @@ echo "$listening"
 EMULATOR_URL="$(node -p 'JSON.parse(process.argv[1]).baseUrl' "$emulator_json")"
 EMULATOR_ADMIN_TOKEN="$(node -p 'JSON.parse(process.argv[1]).adminToken' "$emulator_json")"
 export EMULATOR_URL EMULATOR_ADMIN_TOKEN
-echo "service account $SERVICE_ACCOUNT_ID (12-hour tokens); user ajequickstartuser001 holds iam.serviceAccounts.tokenCreator on it"
+echo "service account $SERVICE_ACCOUNT_ID (12-hour tokens); user ajeexampleuser000001 holds iam.serviceAccounts.tokenCreator on it"
 echo "emulator clock: $(emulator_api GET /_emulator/clock)"
 
 section "Pack the package and install the tarball into a copy of the root program"
@@ -73,13 +73,14 @@ mkdir -p "$work/pack" "$work/program"
 tarball="$work/pack/$(npm pack --silent --pack-destination "$work/pack" | tail -n 1)"
 echo "packed $(basename "$tarball")"
 cp Pulumi.yaml "$work/program/"
-cp -r quickstart "$work/program/quickstart"
-rm -rf "$work/program/quickstart/node_modules"
-(cd "$work/program/quickstart" && npm install --no-audit --no-fund --prefer-offline --loglevel=error "$tarball")
-echo "installed into $work/program/quickstart/node_modules"
+program_dir="$work/program/examples/token-to-dependent"
+mkdir -p "$program_dir"
+(cd examples/token-to-dependent && tar --exclude=node_modules -cf - .) | (cd "$program_dir" && tar -xf -)
+(cd "$program_dir" && npm install --no-audit --no-fund --prefer-offline --loglevel=error "$tarball")
+echo "installed into $program_dir/node_modules"
 # @pulumi/pulumi runs TypeScript programs with its vendored ts-node and the program's own
 # `typescript` when it has one (else its vendored TypeScript 3.8.3).
-echo "TypeScript $(cd "$work/program/quickstart" && node -p 'require("typescript/package.json").version') (the program's devDependency) through @pulumi/pulumi's ts-node"
+echo "TypeScript $(cd "$program_dir" && node -p 'require("typescript/package.json").version') (the program's devDependency) through @pulumi/pulumi's ts-node"
 
 cd "$work/program"
 mkdir -p "$work/backend"

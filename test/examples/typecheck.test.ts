@@ -17,7 +17,6 @@ const programs: { name: string; dir: string }[] = [
     .readdirSync(examplesDir, { withFileTypes: true })
     .filter((entry) => entry.isDirectory())
     .map((entry) => ({ name: `examples/${entry.name}`, dir: path.join(examplesDir, entry.name) })),
-  { name: "quickstart (root Pulumi.yaml)", dir: path.join(repoRoot, "quickstart") },
 ];
 
 // The example stacks run with PULUMI_NODEJS_TRANSPILE_ONLY to stay fast; this checks their types
