@@ -40,6 +40,8 @@ export function tempDir(prefix: string): { dir: string; cleanup: () => void } {
 export interface TestStack {
   stack: Stack;
   backendDir: string;
+  /** Path of the backend's stack file (the checkpoint). */
+  stackFilePath: string;
   /** Reads the backend's stack file as stored on disk (secrets stay encrypted there). */
   readStackFile(): string;
 }
@@ -72,12 +74,8 @@ export async function createTestStack(
     { pulumiCommand: await pulumiCommand(), envVars, secretsProvider: "passphrase" },
   );
   const projectName = readProjectName(workDir);
-  return {
-    stack,
-    backendDir,
-    readStackFile: () =>
-      fs.readFileSync(path.join(backendDir, ".pulumi", "stacks", projectName, `${stackName}.json`), "utf8"),
-  };
+  const stackFilePath = path.join(backendDir, ".pulumi", "stacks", projectName, `${stackName}.json`);
+  return { stack, backendDir, stackFilePath, readStackFile: () => fs.readFileSync(stackFilePath, "utf8") };
 }
 
 function readProjectName(workDir: string): string {
