@@ -26,6 +26,7 @@ import type { Stack } from "@pulumi/pulumi/automation";
 import type { RequestCounts } from "../emulator";
 import { systemClock } from "../provider/clock";
 import { createIamSession } from "../provider/session";
+import { SERVICE_ACCOUNT_IAM_TOKEN_TYPE } from "../sdk/testing";
 import { startTestWorld, type TestAccount, type TestWorld } from "../test/support/emulatorFixture";
 import { copyProgram, installPackedPackage } from "../test/support/packedPackage";
 import { createTestStack, pulumiVersion, repoRoot, tempDir } from "../test/support/pulumiCli";
@@ -47,7 +48,7 @@ if (SIZES.some((n) => !Number.isInteger(n) || n < 1) || !(RUNS >= 1) || !(ITERAT
 const OPERATIONS = ["up", "preview", "refresh", "destroy"] as const;
 type Operation = (typeof OPERATIONS)[number];
 type Kind = "noop" | "tokens";
-const TOKEN_TYPE = "pulumi-nodejs:dynamic/yandex-iam:ServiceAccountIamToken";
+const TOKEN_TYPE = SERVICE_ACCOUNT_IAM_TOKEN_TYPE;
 const NOOP_TYPE = "pulumi-nodejs:dynamic:Resource";
 /** Ratios above these, at N = 50, are flagged in the output (the targets). */
 const FLAG_AT = { n: 50, up: 1.25, preview: 1.1 };

@@ -1,30 +1,23 @@
 /**
  * The IAM API client: the only module in the provider that opens network connections.
  *
- * It speaks the REST form of the IAM token API (see yandex-iam-api.md) over node-fetch, with a
+ * It speaks the REST form of the IAM token API over node-fetch, with a
  * timeout on every attempt and the retry policy of ./retry. Failures become {@link IamApiError};
  * anything foreign (the HTTP stack's errors, server messages) is redacted before it is kept.
  */
 import * as https from "node:https";
 import type { Clock } from "./clock";
-import {
-  CredentialsError,
-  IamApiError,
-  type IamApiErrorInit,
-  type IamOperation,
-  describeForeignError,
-  grpcCodeFromHttpStatus,
-  grpcCodeName,
-  redact,
-} from "./errors";
-import { DEFAULT_IAM_ENDPOINT } from "./jwt";
-import { parseInstantMs } from "./renewal";
+import { DEFAULT_IAM_ENDPOINT, METADATA_TOKEN_PATH, validateIamBaseUrl } from "./endpoints";
+import { IamApiError } from "./errors";
+import type { IamCallFailure, IamOperation } from "./failure";
+import { GrpcCode, grpcCodeFromHttpStatus, grpcCodeName } from "./grpcCodes";
+import { formatInstant, parseInstantMs, parseRetryAfterMs } from "./instants";
+import { describeForeignError, redact } from "./redaction";
 import {
   DEFAULT_RETRY_POLICY,
   type RetryPolicy,
   type Sleep,
   isRetryable,
-  parseRetryAfterMs,
   realSleep,
   runWithRetry,
 } from "./retry";
@@ -41,9 +34,6 @@ export interface IssuedToken {
 
 /** Default timeout of one attempt (connect + answer + body), in milliseconds. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
-
-/** Path of the metadata service's token for the VM's default service account. */
-export const METADATA_TOKEN_PATH = "/computeMetadata/v1/instance/service-accounts/default/token";
 
 /** Options of {@link IamApiClient}. */
 export interface IamApiClientOptions {
@@ -76,51 +66,6 @@ export interface CallOverrides {
   timeoutMs?: number;
 }
 
-/** Whether a URL hostname is a loopback address: 127.0.0.0/8, ::1 or localhost. */
-export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, "").toLowerCase();
-  if (host === "localhost" || host.endsWith(".localhost")) return true;
-  if (host === "::1" || host === "0:0:0:0:0:0:0:1") return true;
-  const octets = host.split(".");
-  return (
-    octets.length === 4 && octets[0] === "127" && octets.every((o) => /^\d{1,3}$/.test(o) && Number(o) <= 255)
-  );
-}
-
-/**
- * Validates an IAM base URL and returns it without trailing slashes: http or https, no
- * credentials, no query; plain http only for loopback hosts (an emulator), so tokens never cross
- * a network unencrypted.
- *
- * @param what - how the setting is named in errors (e.g. "YC_IAM_ENDPOINT")
- * @throws CredentialsError
- */
-export function validateIamBaseUrl(value: string, what = "the IAM endpoint"): string {
-  let url: URL;
-  try {
-    url = new URL(value.trim());
-  } catch {
-    throw new CredentialsError(`${what} is not a URL; expected a base URL such as ${DEFAULT_IAM_ENDPOINT}.`);
-  }
-  if (url.protocol !== "https:" && url.protocol !== "http:") {
-    throw new CredentialsError(
-      `${what} must use https:// (got ${url.protocol}//); e.g. ${DEFAULT_IAM_ENDPOINT}.`,
-    );
-  }
-  if (url.username || url.password) {
-    throw new CredentialsError(`${what} must not contain credentials (user:password@).`);
-  }
-  if (url.search || url.hash) {
-    throw new CredentialsError(`${what} must be a base URL without query or fragment.`);
-  }
-  if (url.protocol === "http:" && !isLoopbackHost(url.hostname)) {
-    throw new CredentialsError(
-      `${what} ${url.origin} uses plain http://, which is accepted only for loopback hosts (127.0.0.0/8, ::1, localhost), such as a local emulator. Use https://.`,
-    );
-  }
-  return `${url.origin}${url.pathname}`.replace(/\/+$/, "");
-}
-
 /** A 2xx body that is not the documented shape: what is wrong with it (never the body itself). */
 class Malformed {
   constructor(readonly reason: string) {}
@@ -129,7 +74,7 @@ class Malformed {
 /** An attempt's failure before the retry loop has counted the attempts. */
 class AttemptError extends Error {
   constructor(
-    readonly init: Omit<IamApiErrorInit, "attempts" | "retryable">,
+    readonly init: Omit<IamCallFailure, "attempts" | "retryable">,
     readonly retryable: boolean,
     readonly retryAfterMs: number | undefined,
     readonly attemptNumber: number,
@@ -277,11 +222,11 @@ export class IamApiClient {
         ) {
           return new Malformed("expires_in is missing or not a positive number");
         }
-        const expiresAt = this.clock.now().toUTC().plus({ seconds: expiresInSeconds });
+        const expiresAtMs = this.clock.now().toMillis() + expiresInSeconds * 1000;
         return {
           iamToken: token,
-          expiresAt: expiresAt.toISO({ suppressMilliseconds: true }) ?? "",
-          expiresAtMs: expiresAt.toMillis(),
+          expiresAt: formatInstant(expiresAtMs),
+          expiresAtMs,
         };
       },
     });
@@ -368,7 +313,7 @@ export class IamApiClient {
         {
           ...base,
           kind,
-          grpcCode: timedOut ? 4 : 14,
+          grpcCode: timedOut ? GrpcCode.DEADLINE_EXCEEDED : GrpcCode.UNAVAILABLE,
           serverMessage: timedOut
             ? `no complete answer within ${timeoutMs} ms`
             : describeForeignError(error, spec.secrets),
@@ -406,7 +351,7 @@ export class IamApiClient {
           requestId: rpc.requestId ?? requestIdHeader,
         },
         isRetryable(failure),
-        parseRetryAfterMs(retryAfterHeader, this.clock.now()),
+        parseRetryAfterMs(retryAfterHeader, this.clock.now().toMillis()),
         attemptNumber,
       );
     }
@@ -418,7 +363,7 @@ export class IamApiClient {
           ...base,
           kind: "malformed",
           httpStatus: status,
-          grpcCode: 13,
+          grpcCode: GrpcCode.INTERNAL,
           serverMessage: `malformed response (HTTP ${status}): ${result.reason}`,
           requestId: readRpcStatus(json).requestId ?? requestIdHeader,
         },

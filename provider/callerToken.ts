@@ -34,11 +34,8 @@ interface CachedToken {
 export interface CallerTokenSource {
   /** The caller IAM token to use now. */
   get(): Promise<string>;
-  /**
-   * Forgets `iamToken` after the API rejected it (401), so the next {@link get} exchanges again.
-   * Returns whether a re-authentication is possible (false for a fixed token).
-   */
-  invalidate(iamToken: string): boolean;
+  /** Forgets `iamToken` after the API rejected it (401), so the next {@link get} exchanges again. */
+  invalidate(iamToken: string): void;
   /** Whether the token comes from an exchange (and can therefore be re-obtained). */
   readonly exchanged: boolean;
 }
@@ -51,10 +48,8 @@ export class StaticCallerToken implements CallerTokenSource {
   get(): Promise<string> {
     return Promise.resolve(this.iamToken);
   }
-  /** A fixed token cannot be re-obtained. */
-  invalidate(): boolean {
-    return false;
-  }
+  /** A fixed token cannot be re-obtained: nothing to forget. */
+  invalidate(): void {}
 }
 
 /** The exchanged caller token with single-flight renewal. */
@@ -100,9 +95,8 @@ export class CallerTokenCache implements CallerTokenSource {
   }
 
   /** Forgets the cached token if it is `iamToken` (concurrent 401s then cause one exchange, not many). */
-  invalidate(iamToken: string): boolean {
+  invalidate(iamToken: string): void {
     if (this.cached?.token.iamToken === iamToken) this.cached = undefined;
-    return true;
   }
 
   private renew(): Promise<IssuedToken> {

@@ -2,7 +2,7 @@
  * The one place where the provider reads the real time.
  *
  * Everything else receives a {@link Clock} so that tests can move time deterministically and so
- * that no module can quietly depend on the wall clock (see style.md: a single stray `now()` is
+ * that no module can quietly depend on the wall clock (a single stray `now()` is
  * what makes fakes useless).
  */
 import { DateTime, Duration, type DurationLike } from "luxon";

@@ -3,9 +3,9 @@
  * give up. Pure functions plus one small loop ({@link runWithRetry}) whose waiting goes through an
  * injectable `sleep`, so tests never really wait.
  */
-import { DateTime } from "luxon";
 import type { Clock } from "./clock";
-import type { IamFailureKind } from "./errors";
+import type { IamFailureKind } from "./failure";
+import { GrpcCode } from "./grpcCodes";
 
 /** Bounds and shape of the backoff. All durations in milliseconds. */
 export interface RetryPolicy {
@@ -38,7 +38,11 @@ export const RETRYABLE_HTTP_STATUSES: ReadonlySet<number> = new Set([429, 500, 5
 /** HTTP statuses that must never be retried: the answer would not change. */
 export const NON_RETRYABLE_HTTP_STATUSES: ReadonlySet<number> = new Set([400, 401, 403, 404]);
 /** gRPC codes that are worth another attempt: UNAVAILABLE, INTERNAL, RESOURCE_EXHAUSTED. */
-export const RETRYABLE_GRPC_CODES: ReadonlySet<number> = new Set([14, 13, 8]);
+export const RETRYABLE_GRPC_CODES: ReadonlySet<number> = new Set([
+  GrpcCode.UNAVAILABLE,
+  GrpcCode.INTERNAL,
+  GrpcCode.RESOURCE_EXHAUSTED,
+]);
 
 /** The facts about one failed attempt that decide whether to retry it. */
 export interface AttemptFailure {
@@ -62,20 +66,6 @@ export function isRetryable(failure: AttemptFailure): boolean {
   if (failure.httpStatus !== undefined && NON_RETRYABLE_HTTP_STATUSES.has(failure.httpStatus)) return false;
   if (failure.httpStatus !== undefined && RETRYABLE_HTTP_STATUSES.has(failure.httpStatus)) return true;
   return failure.grpcCode !== undefined && RETRYABLE_GRPC_CODES.has(failure.grpcCode);
-}
-
-/**
- * Parses a `Retry-After` header: delay-seconds (`"120"`) or an HTTP date, relative to `now`.
- * Returns milliseconds (0 for a date in the past), or `undefined` when absent or unparseable.
- */
-export function parseRetryAfterMs(header: string | null | undefined, now: DateTime): number | undefined {
-  if (header === null || header === undefined) return undefined;
-  const text = header.trim();
-  if (text === "") return undefined;
-  if (/^\d+$/.test(text)) return Number(text) * 1000;
-  const date = DateTime.fromHTTP(text);
-  if (!date.isValid) return undefined;
-  return Math.max(0, date.toMillis() - now.toMillis());
 }
 
 /**
@@ -148,9 +138,9 @@ export interface RetryRunOptions {
 }
 
 /**
- * Runs `attempt` until it succeeds or the policy gives up. The last error is rethrown together
- * with the number of attempts made (via `onGiveUp`-style wrapping left to the caller: the
- * attempt function receives its 1-based attempt number and can stamp it on its errors).
+ * Runs `attempt` until it succeeds or the policy gives up, then rethrows the last error as is.
+ * The attempt function receives its 1-based attempt number so that it can stamp the count on its
+ * own errors.
  */
 export async function runWithRetry<T>(
   attempt: (attemptNumber: number) => Promise<T>,

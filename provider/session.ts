@@ -7,9 +7,12 @@ import { type CallOverrides, IamApiClient, type IssuedToken } from "./apiClient"
 import { type CallerTokenSource, CallerTokenCache, StaticCallerToken } from "./callerToken";
 import type { Clock } from "./clock";
 import { type ResolvedChain, resolveCredentialChain } from "./credentials";
-import { CredentialsError, IamApiError, describeForeignError } from "./errors";
+import { CredentialsError, IamApiError } from "./errors";
+import type { IamOperation } from "./failure";
 import { createKeyJwt } from "./jwt";
+import { describeForeignError } from "./redaction";
 import type { RetryPolicy, Sleep } from "./retry";
+import type { ReadFile } from "./settingFiles";
 
 /**
  * Timeout of the first metadata-service request when the metadata service is only the chain's
@@ -38,8 +41,8 @@ export interface IamSessionOptions {
   sleep?: Sleep;
   /** Random numbers in [0, 1) for jitter. */
   random?: () => number;
-  /** Reads a UTF-8 file (default fs.readFileSync). */
-  readFile?: (filePath: string) => string;
+  /** Reads a UTF-8 file (default: from the disk). */
+  readFile?: ReadFile;
   /** Timeout of the fallback metadata probe in ms (default {@link METADATA_PROBE_TIMEOUT_MS}). */
   metadataProbeTimeoutMs?: number;
   /** Caller-token renewal margin in ms (default CALLER_TOKEN_RENEW_BEFORE_MS). */
@@ -124,7 +127,7 @@ class Session implements IamSession {
   private async withCaller<T>(
     call: (client: IamApiClient, callerToken: string) => Promise<T>,
     extraSecrets: string[],
-    operation: string,
+    operation: IamOperation,
   ): Promise<T> {
     let session: ResolvedSession | undefined;
     try {

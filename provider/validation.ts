@@ -2,7 +2,8 @@
  * Input validation for ServiceAccountIamToken, run in the provider's `check` so that bad inputs
  * fail `pulumi preview` with a message naming the property.
  */
-import { MAX_TOKEN_LIFETIME_MS, parseDurationMs } from "./renewal";
+import { parseDurationMs } from "./instants";
+import { MAX_TOKEN_LIFETIME_MS } from "./renewal";
 
 /** The API's limit on `serviceAccountId`. */
 export const MAX_SERVICE_ACCOUNT_ID_LENGTH = 50;

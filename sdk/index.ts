@@ -6,5 +6,5 @@
  * @mergeModuleWith <project>
  */
 export { ServiceAccountIamToken } from "./serviceAccountIamToken";
-export type { ServiceAccountIamTokenArgs } from "./serviceAccountIamToken";
+export type { ServiceAccountIamTokenArgs, ServiceAccountIamTokenState } from "./serviceAccountIamToken";
 export { DEFAULT_RENEW_BEFORE, MAX_TOKEN_LIFETIME_MS } from "../provider/renewal";

@@ -26,6 +26,34 @@ export interface ServiceAccountIamTokenArgs {
 }
 
 /**
+ * The state of a {@link ServiceAccountIamToken} as Pulumi stores it, for
+ * {@link ServiceAccountIamToken.get}: every property is optional.
+ */
+export interface ServiceAccountIamTokenState {
+  /** The service account the token belongs to. */
+  serviceAccountId?: pulumi.Input<string>;
+  /** The renewal margin in effect, an ISO 8601 duration. */
+  renewBefore?: pulumi.Input<string>;
+  /** Whether deleting the resource revokes the token. */
+  revokeOnDelete?: pulumi.Input<boolean>;
+  /** The IAM token (a secret). */
+  iamToken?: pulumi.Input<string>;
+  /** When the token expires, RFC 3339 as the IAM API returned it. */
+  expiresAt?: pulumi.Input<string>;
+}
+
+/** The module of the resource's type token. */
+const TYPE_MODULE = "yandex-iam";
+/** The name of the resource's type. */
+const TYPE_NAME = "ServiceAccountIamToken";
+
+/**
+ * The resource's type token as Pulumi shows it (`pulumi stack export`, `pulumi import`, the CLI's
+ * resource list): a dynamic resource of module `yandex-iam`.
+ */
+export const SERVICE_ACCOUNT_IAM_TOKEN_TYPE = `pulumi-nodejs:dynamic/${TYPE_MODULE}:${TYPE_NAME}`;
+
+/**
  * A Yandex Cloud IAM token for a service account, renewed before it expires.
  *
  * `pulumi preview` shows the token as an update, with the reason in its diagnostics, once it is
@@ -56,36 +84,57 @@ export class ServiceAccountIamToken extends pulumi.dynamic.Resource {
    * @param args - the service account and renewal settings.
    * @param opts - standard resource options; `additionalSecretOutputs` always includes `iamToken`.
    */
-  constructor(name: string, args: ServiceAccountIamTokenArgs, opts?: pulumi.CustomResourceOptions) {
+  constructor(name: string, args: ServiceAccountIamTokenArgs, opts?: pulumi.CustomResourceOptions);
+  /**
+   * @param name - the resource's unique name in the stack.
+   * @param argsOrState - the arguments, or, with `opts.id` (what {@link ServiceAccountIamToken.get}
+   *   passes), the known state of an existing resource.
+   * @param opts - standard resource options; `additionalSecretOutputs` always includes `iamToken`.
+   */
+  constructor(
+    name: string,
+    argsOrState?: ServiceAccountIamTokenArgs | ServiceAccountIamTokenState,
+    opts?: pulumi.CustomResourceOptions,
+  );
+  constructor(
+    name: string,
+    argsOrState?: ServiceAccountIamTokenArgs | ServiceAccountIamTokenState,
+    opts?: pulumi.CustomResourceOptions,
+  ) {
+    const state: ServiceAccountIamTokenState | undefined = opts?.id
+      ? (argsOrState as ServiceAccountIamTokenState | undefined)
+      : undefined;
     super(
       serviceAccountIamTokenProvider,
       name,
       {
-        serviceAccountId: args?.serviceAccountId,
-        renewBefore: args?.renewBefore,
-        revokeOnDelete: args?.revokeOnDelete,
-        iamToken: undefined,
-        expiresAt: undefined,
+        serviceAccountId: argsOrState?.serviceAccountId,
+        renewBefore: argsOrState?.renewBefore,
+        revokeOnDelete: argsOrState?.revokeOnDelete,
+        iamToken: state?.iamToken,
+        expiresAt: state?.expiresAt,
       },
       pulumi.mergeOptions(opts, { additionalSecretOutputs: ["iamToken"] }),
-      "yandex-iam",
-      "ServiceAccountIamToken",
+      TYPE_MODULE,
+      TYPE_NAME,
     );
   }
 
   /**
    * Reads an existing token resource into the program by id (`<serviceAccountId>/<suffix>`, or a
-   * bare service account id to start tracking a token for it). The token in state is used while it
-   * is fresh; otherwise a new one is issued.
+   * bare service account id to start tracking a token for it), like every Pulumi resource's `get`.
+   *
+   * @param name - the resource's name in this program.
+   * @param id - the resource id.
+   * @param state - known properties of the resource, if any.
+   * @param opts - standard resource options.
    */
   static get(
     name: string,
     id: pulumi.Input<pulumi.ID>,
+    state?: ServiceAccountIamTokenState,
     opts?: pulumi.CustomResourceOptions,
   ): ServiceAccountIamToken {
-    return new ServiceAccountIamToken(name, undefined as unknown as ServiceAccountIamTokenArgs, {
-      ...opts,
-      id,
-    });
+    return new ServiceAccountIamToken(name, state, { ...opts, id });
   }
 }

@@ -2,8 +2,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { CLOCK_OFFSET_ENV } from "../../provider/clock";
-import { ENV_VARS, STACK_CONFIG_KEYS } from "../../provider/credentials";
+import { CLOCK_OFFSET_ENV, ENV_VARS, STACK_CONFIG_KEYS } from "../../sdk/testing";
 import { repoRoot } from "../support/pulumiCli";
 
 /** A setting's name: a `yandex:` stack config key or one of our environment variables. */

@@ -2,10 +2,10 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type { LocalWorkspace } from "@pulumi/pulumi/automation";
 import type { RequestCounts } from "../../emulator";
+import { CLOCK_OFFSET_ENV, SERVICE_ACCOUNT_IAM_TOKEN_TYPE } from "../../sdk/testing";
 import { pulumiVersion, tempDir, type TestStack } from "../support/pulumiCli";
 import { createTokensProgramStack, startTestWorld, type TestWorld } from "../support/emulatorFixture";
 
-const CLOCK_OFFSET_ENV = "PULUMI_YANDEX_IAM_TOKEN_CLOCK_OFFSET";
 const HOUR_S = 3600;
 
 // The product through the real engine: the packed package installed into a program, the real
@@ -81,7 +81,7 @@ describe("ServiceAccountIamToken lifecycle through the real CLI", () => {
     }
     const state = JSON.parse(stackFile);
     const tokenResources = state.checkpoint.latest.resources.filter(
-      (r: { type: string }) => r.type === "pulumi-nodejs:dynamic/yandex-iam:ServiceAccountIamToken",
+      (r: { type: string }) => r.type === SERVICE_ACCOUNT_IAM_TOKEN_TYPE,
     );
     assert.equal(tokenResources.length, accounts.length);
     for (const resource of tokenResources) {

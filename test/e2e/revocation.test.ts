@@ -1,6 +1,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type { LocalWorkspace } from "@pulumi/pulumi/automation";
+import { CLOCK_OFFSET_ENV } from "../../sdk/testing";
 import { tempDir, type TestStack } from "../support/pulumiCli";
 import { createTokensProgramStack, startTestWorld, type TestWorld } from "../support/emulatorFixture";
 
@@ -87,7 +88,7 @@ describe("revocation policy and ServiceAccountIamToken.get through the real CLI"
     await testStack.stack.up();
     const start = Date.parse(await world.emulator.admin.now());
     await world.emulator.admin.setClock(new Date(start + 2 * 3600_000).toISOString());
-    (testStack.stack.workspace as LocalWorkspace).envVars.PULUMI_YANDEX_IAM_TOKEN_CLOCK_OFFSET = "PT2H";
+    (testStack.stack.workspace as LocalWorkspace).envVars[CLOCK_OFFSET_ENV] = "PT2H";
     const up = await testStack.stack.up();
     assert.match(
       up.stdout,

@@ -1,7 +1,7 @@
 import * as path from "node:path";
 import type { LocalWorkspace } from "@pulumi/pulumi/automation";
 import { startEmulator, type RunningEmulator } from "../../emulator";
-import { CLOCK_OFFSET_ENV } from "../../provider/clock";
+import { CLOCK_OFFSET_ENV } from "../../sdk/testing";
 import { copyProgram, installPackedPackage } from "../support/packedPackage";
 import { createTestStack, repoRoot, type TestStack } from "../support/pulumiCli";
 

@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { LocalWorkspace } from "@pulumi/pulumi/automation";
+import { SERVICE_ACCOUNT_IAM_TOKEN_TYPE } from "../../sdk/testing";
 import { startTestWorld, type TestAccount, type TestWorld } from "../support/emulatorFixture";
 import { copyProgram, installPackedPackage } from "../support/packedPackage";
 import {
@@ -22,7 +23,8 @@ import {
 } from "../support/pulumiCli";
 
 /** Type token of the resource under test. */
-export const TOKEN_TYPE = "pulumi-nodejs:dynamic/yandex-iam:ServiceAccountIamToken";
+/** The resource type token, as the CLI and exported stacks show it. */
+export const TOKEN_TYPE = SERVICE_ACCOUNT_IAM_TOKEN_TYPE;
 
 /** Engine log verbosity of every operation of the suite (its logs go to stderr and are scanned). */
 export const ENGINE_LOG_VERBOSITY = 9;

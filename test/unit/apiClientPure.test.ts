@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { isLoopbackHost, validateIamBaseUrl } from "../../provider/apiClient";
-import { parseInstantMs } from "../../provider/renewal";
+import { isLoopbackHost, validateIamBaseUrl } from "../../provider/endpoints";
+import { parseInstantMs } from "../../provider/instants";
 import { CredentialsError } from "../../provider/errors";
 
 test("parseInstantMs: 0, 1, 3, 6 and 9 fraction digits; offsets; truncation to ms", () => {

@@ -4,10 +4,10 @@ import { generateKeyPairSync } from "node:crypto";
 import {
   type CredentialChainInput,
   classifyYcToken,
-  iamEndpointFromYcEndpoint,
   resolveCredentialChain,
-  ycConfigPath,
 } from "../../provider/credentials";
+import { iamEndpointFromApiEndpoint } from "../../provider/endpoints";
+import { ycConfigPath } from "../../provider/ycProfile";
 import { CredentialsError } from "../../provider/errors";
 
 const HOME = "/home/tester";
@@ -153,9 +153,9 @@ test("chain: unreadable key file and broken YAML give errors without secrets", (
   );
 });
 
-test("iamEndpointFromYcEndpoint: api.<domain> maps to https://iam.api.<domain>", () => {
-  assert.equal(iamEndpointFromYcEndpoint("api.cloud.yandex.net:443"), "https://iam.api.cloud.yandex.net");
-  assert.equal(iamEndpointFromYcEndpoint("api.cloudil.com"), "https://iam.api.cloudil.com");
-  assert.equal(iamEndpointFromYcEndpoint("http://127.0.0.1:5"), "http://127.0.0.1:5");
-  assert.equal(iamEndpointFromYcEndpoint("grpc.example.com:50051"), undefined);
+test("iamEndpointFromApiEndpoint: api.<domain> maps to https://iam.api.<domain>", () => {
+  assert.equal(iamEndpointFromApiEndpoint("api.cloud.yandex.net:443"), "https://iam.api.cloud.yandex.net");
+  assert.equal(iamEndpointFromApiEndpoint("api.cloudil.com"), "https://iam.api.cloudil.com");
+  assert.equal(iamEndpointFromApiEndpoint("http://127.0.0.1:5"), "http://127.0.0.1:5");
+  assert.equal(iamEndpointFromApiEndpoint("grpc.example.com:50051"), undefined);
 });

@@ -1,6 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { IamApiError, REDACTED, grpcCodeFromHttpStatus, redact } from "../../provider/errors";
+import { IamApiError } from "../../provider/errors";
+import { grpcCodeFromHttpStatus } from "../../provider/grpcCodes";
+import { REDACTED, redact } from "../../provider/redaction";
 
 test("redact: removes given secrets (also JSON-escaped) and secret-shaped text", () => {
   const pem = "-----BEGIN PRIVATE KEY-----\nMIIEabc\ndef\n-----END PRIVATE KEY-----";

@@ -3,7 +3,8 @@ import assert from "node:assert/strict";
 import { constants, generateKeyPairSync, verify } from "node:crypto";
 import { ManualClock } from "../../provider/clock";
 import { CredentialsError } from "../../provider/errors";
-import { JWT_LIFETIME_SECONDS, createKeyJwt, jwtAudience, parseAuthorizedKey } from "../../provider/jwt";
+import { parseAuthorizedKey } from "../../provider/authorizedKey";
+import { JWT_LIFETIME_SECONDS, createKeyJwt, jwtAudience } from "../../provider/jwt";
 
 const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
 const privatePem = privateKey.export({ type: "pkcs8", format: "pem" }).toString();

@@ -1,13 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import {
-  DEFAULT_RENEW_BEFORE,
-  humanDuration,
-  MAX_TOKEN_LIFETIME_MS,
-  parseDurationMs,
-  parseInstantMs,
-  renewalStatus,
-} from "../../provider/renewal";
+import { humanDuration, parseDurationMs, parseInstantMs } from "../../provider/instants";
+import { DEFAULT_RENEW_BEFORE, MAX_TOKEN_LIFETIME_MS, renewalStatus } from "../../provider/renewal";
 
 const HOUR_MS = 3_600_000;
 const EXPIRES_AT_MS = Date.UTC(2026, 10, 28, 18, 0, 0);

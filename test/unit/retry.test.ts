@@ -7,12 +7,13 @@ import {
   backoffDelayMs,
   isRetryable,
   nextDelayMs,
-  parseRetryAfterMs,
   runWithRetry,
   type RetryPolicy,
 } from "../../provider/retry";
+import { parseRetryAfterMs } from "../../provider/instants";
 
 const now = DateTime.fromISO("2026-11-28T12:00:00Z", { zone: "utc" });
+const nowMs = now.toMillis();
 const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY };
 
 test("isRetryable: transient HTTP statuses and gRPC codes retry; 400/401/403/404 never", () => {
@@ -37,16 +38,16 @@ test("isRetryable: transient HTTP statuses and gRPC codes retry; 400/401/403/404
 });
 
 test("parseRetryAfterMs: delay-seconds, HTTP date, past date, garbage", () => {
-  assert.equal(parseRetryAfterMs("0", now), 0);
-  assert.equal(parseRetryAfterMs("7", now), 7000);
-  assert.equal(parseRetryAfterMs(" 120 ", now), 120_000);
-  assert.equal(parseRetryAfterMs("Sat, 28 Nov 2026 12:00:30 GMT", now), 30_000);
-  assert.equal(parseRetryAfterMs("Sat, 28 Nov 2026 11:00:00 GMT", now), 0);
-  assert.equal(parseRetryAfterMs("soon", now), undefined);
-  assert.equal(parseRetryAfterMs("-5", now), undefined);
-  assert.equal(parseRetryAfterMs("", now), undefined);
-  assert.equal(parseRetryAfterMs(null, now), undefined);
-  assert.equal(parseRetryAfterMs(undefined, now), undefined);
+  assert.equal(parseRetryAfterMs("0", nowMs), 0);
+  assert.equal(parseRetryAfterMs("7", nowMs), 7000);
+  assert.equal(parseRetryAfterMs(" 120 ", nowMs), 120_000);
+  assert.equal(parseRetryAfterMs("Sat, 28 Nov 2026 12:00:30 GMT", nowMs), 30_000);
+  assert.equal(parseRetryAfterMs("Sat, 28 Nov 2026 11:00:00 GMT", nowMs), 0);
+  assert.equal(parseRetryAfterMs("soon", nowMs), undefined);
+  assert.equal(parseRetryAfterMs("-5", nowMs), undefined);
+  assert.equal(parseRetryAfterMs("", nowMs), undefined);
+  assert.equal(parseRetryAfterMs(null, nowMs), undefined);
+  assert.equal(parseRetryAfterMs(undefined, nowMs), undefined);
 });
 
 test("backoffDelayMs: full jitter within [0, min(max, base * 2^(n-1)))", () => {

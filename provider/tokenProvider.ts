@@ -1,0 +1,334 @@
+/**
+ * The ServiceAccountIamToken resource provider: Pulumi's configure/check/diff/create/read/update/
+ * delete, turned into calls on the renewal policy and an IAM session.
+ *
+ * Built by a factory that takes its clock, its session factory and its reporter, so that tests
+ * drive it on a manual clock and observe every IAM call it makes (or does not make). The module
+ * that stack state requires, `tokenResource`, exports the methods of the default instance.
+ */
+import { randomBytes } from "node:crypto";
+import type { Clock } from "./clock";
+import type { IssuedToken } from "./apiClient";
+import { humanDuration, parseDurationMs, parseInstantMs } from "./instants";
+import { DEFAULT_RENEW_BEFORE, renewalStatus, type RenewalStatus } from "./renewal";
+import { STACK_CONFIG_KEYS } from "./settings";
+import {
+  type InputFailure,
+  validateRenewBefore,
+  validateRevokeOnDelete,
+  validateServiceAccountId,
+} from "./validation";
+
+/**
+ * The value Pulumi sends for an input that is not known yet during preview (`runtime.unknownValue`
+ * in `@pulumi/pulumi`).
+ */
+export const PULUMI_UNKNOWN_VALUE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+/** Inputs as stored by `check`. */
+export interface TokenInputs {
+  serviceAccountId: string;
+  renewBefore?: string;
+  revokeOnDelete?: boolean;
+}
+
+/** Outputs as stored in state. `iamToken` is marked secret by the SDK class. */
+export interface TokenOutputs {
+  serviceAccountId: string;
+  /** The effective renewal margin (the input, or {@link DEFAULT_RENEW_BEFORE}). */
+  renewBefore: string;
+  revokeOnDelete: boolean;
+  iamToken: string;
+  /** Exactly the string the API returned. */
+  expiresAt: string;
+}
+
+/** The subset of Pulumi's dynamic `Config` that `configure` uses. */
+export interface ProviderConfig {
+  get(key: string): string | undefined;
+}
+
+/** What the provider needs from IAM: the two calls that issue and revoke tokens. */
+export interface TokenIssuer {
+  /** An IAM token for `serviceAccountId` (tokens:createForServiceAccount). */
+  createTokenForServiceAccount(serviceAccountId: string): Promise<IssuedToken>;
+  /** Revokes `iamToken` (tokens:revoke). */
+  revokeToken(iamToken: string): Promise<void>;
+}
+
+/** The settings a session is built from: the stack config that `configure` received. */
+export interface SessionSettings {
+  /** Stack config values of the keys the provider reads, keyed `yandex:token`, ... */
+  stackConfig: Record<string, string | undefined>;
+}
+
+/** Dependencies of {@link createTokenProvider}. */
+export interface TokenProviderDependencies {
+  /** Where time comes from. */
+  clock: Clock;
+  /** Builds the IAM session after `configure`; called at most once per configuration, on first use. */
+  createSession: (settings: SessionSettings) => TokenIssuer;
+  /** Shows a line to the person running Pulumi (diagnostics); never receives a secret. */
+  report: (message: string) => void;
+}
+
+/** A provider's result of `read`. */
+export interface ReadResult {
+  id: string;
+  props: Record<string, unknown>;
+  inputs?: Record<string, unknown>;
+}
+
+/** The dynamic provider's methods, as Pulumi calls them. */
+export interface TokenProvider {
+  /** Receives the stack config once per provider process. */
+  configure(req: { config: ProviderConfig }): Promise<void>;
+  /** Validates inputs so that bad ones fail at `pulumi preview`, naming the property. */
+  check(
+    olds: Record<string, unknown>,
+    news: Record<string, unknown>,
+  ): Promise<{ inputs: Record<string, unknown>; failures: InputFailure[] }>;
+  /** Plans the change; never calls the IAM API. */
+  diff(
+    id: string,
+    olds: Partial<TokenOutputs>,
+    news: Record<string, unknown>,
+  ): Promise<{ changes: boolean; replaces?: string[]; deleteBeforeReplace?: boolean }>;
+  /** Issues the first token. */
+  create(inputs: TokenInputs): Promise<{ id: string; outs: TokenOutputs }>;
+  /** Refresh, `ServiceAccountIamToken.get` and import. */
+  read(id: string, props: Partial<TokenOutputs> & Record<string, unknown>): Promise<ReadResult>;
+  /** Renews the token or records changed settings. */
+  update(id: string, olds: Partial<TokenOutputs>, news: TokenInputs): Promise<{ outs: TokenOutputs }>;
+  /** Forgets (and with `revokeOnDelete`, revokes) the token. */
+  delete(id: string, props: Partial<TokenOutputs>): Promise<void>;
+}
+
+function isUnknown(value: unknown): boolean {
+  return value === PULUMI_UNKNOWN_VALUE;
+}
+
+function effectiveRenewBefore(inputs: { renewBefore?: unknown }): string {
+  return typeof inputs.renewBefore === "string" ? inputs.renewBefore : DEFAULT_RENEW_BEFORE;
+}
+
+/** Where a stored token stands at `nowMs` under `renewBefore`. */
+function statusOf(outputs: Partial<TokenOutputs>, renewBefore: string, nowMs: number): RenewalStatus {
+  const expiresAtMs =
+    typeof outputs.expiresAt === "string" && typeof outputs.iamToken === "string" && outputs.iamToken !== ""
+      ? parseInstantMs(outputs.expiresAt)
+      : undefined;
+  // A renewBefore that check accepted always parses; the fallback only guards old state.
+  const renewBeforeMs = parseDurationMs(renewBefore) ?? parseDurationMs(DEFAULT_RENEW_BEFORE)!;
+  return renewalStatus(expiresAtMs, nowMs, renewBeforeMs);
+}
+
+function describeRenewal(
+  serviceAccountId: string,
+  expiresAt: string | undefined,
+  status: RenewalStatus,
+  renewBefore: string,
+): string {
+  const subject = `IAM token for service account ${serviceAccountId}`;
+  switch (status.state) {
+    case "expired":
+      return `${subject} expired at ${expiresAt} (${humanDuration(status.expiredForMs)} ago): it will be renewed.`;
+    case "due":
+      return `${subject} expires at ${expiresAt} (in ${humanDuration(status.expiresInMs)}), inside its renewal window (renewBefore ${renewBefore}): it will be renewed.`;
+    case "missing":
+      return `${subject} has no token in state: a new one will be issued.`;
+    case "fresh":
+      return `${subject} is valid until ${expiresAt}.`;
+  }
+}
+
+function newResourceId(serviceAccountId: string): string {
+  // Stable for the resource's life and never the token: the API may hand one token to several callers.
+  return `${serviceAccountId}/${randomBytes(6).toString("hex")}`;
+}
+
+/** Extracts the service account id from a resource id (`<serviceAccountId>/<suffix>` or a bare id, for import). */
+export function serviceAccountIdFromResourceId(id: string): string | undefined {
+  const candidate = id.split("/")[0];
+  return validateServiceAccountId(candidate).length === 0 ? candidate : undefined;
+}
+
+/** Builds a provider on the given clock, session factory and reporter. */
+export function createTokenProvider(dependencies: TokenProviderDependencies): TokenProvider {
+  const { clock, report } = dependencies;
+  let stackConfig: Record<string, string | undefined> = {};
+  let session: TokenIssuer | undefined;
+
+  function issuer(): TokenIssuer {
+    session ??= dependencies.createSession({ stackConfig });
+    return session;
+  }
+
+  const nowMs = (): number => clock.now().toMillis();
+
+  async function issue(inputs: {
+    serviceAccountId: string;
+    renewBefore?: unknown;
+    revokeOnDelete?: unknown;
+  }): Promise<TokenOutputs> {
+    const issued = await issuer().createTokenForServiceAccount(inputs.serviceAccountId);
+    return {
+      serviceAccountId: inputs.serviceAccountId,
+      renewBefore: effectiveRenewBefore(inputs),
+      revokeOnDelete: inputs.revokeOnDelete === true,
+      iamToken: issued.iamToken,
+      expiresAt: issued.expiresAt,
+    };
+  }
+
+  /**
+   * The API may answer a renewal with the token it already issued while that token's expiry is far
+   * away. The renewal then changes nothing and the token stays due; say so, with what to change.
+   */
+  function warnIfReissued(olds: Partial<TokenOutputs>, outs: TokenOutputs): void {
+    if (olds.iamToken !== undefined && outs.iamToken === olds.iamToken) {
+      report(
+        `the IAM API returned the same token for service account ${outs.serviceAccountId} again (expires at ${outs.expiresAt}): ` +
+          `it reuses a token while much of its life is left. With renewBefore ${outs.renewBefore} the token stays due; ` +
+          `a renewBefore well below half the 12 h lifetime (such as the default PT1H) avoids this.`,
+      );
+    }
+  }
+
+  return {
+    /**
+     * Only the keys of the credential chain are kept, in memory; secret values arrive here as
+     * plaintext and never leave the process.
+     */
+    async configure(req) {
+      stackConfig = Object.fromEntries(
+        Object.values(STACK_CONFIG_KEYS).map((key) => [key, req.config.get(key)]),
+      );
+      session = undefined;
+    },
+
+    async check(_olds, news) {
+      const failures: InputFailure[] = [
+        ...(isUnknown(news.serviceAccountId) ? [] : validateServiceAccountId(news.serviceAccountId)),
+        ...(isUnknown(news.renewBefore) ? [] : validateRenewBefore(news.renewBefore)),
+        ...(isUnknown(news.revokeOnDelete) ? [] : validateRevokeOnDelete(news.revokeOnDelete)),
+      ];
+      // Absent properties must stay absent: the provider host cannot encode `undefined`.
+      const inputs: Record<string, unknown> = {};
+      for (const key of ["serviceAccountId", "renewBefore", "revokeOnDelete"]) {
+        if (news[key] !== undefined && news[key] !== null) inputs[key] = news[key];
+      }
+      return { inputs, failures };
+    },
+
+    /**
+     * A new `serviceAccountId` replaces; a token that is expired or inside its renewal window is
+     * an update (renewal), explained in the diagnostics; a fresh token is no change and costs no
+     * API call. The dynamic-provider protocol has no detailed diff, so the report is how `preview`
+     * explains why a token shows as changing.
+     */
+    async diff(_id, olds, news) {
+      if (isUnknown(news.serviceAccountId) || news.serviceAccountId !== olds.serviceAccountId) {
+        return { changes: true, replaces: ["serviceAccountId"], deleteBeforeReplace: false };
+      }
+      const renewBefore = isUnknown(news.renewBefore)
+        ? (olds.renewBefore ?? DEFAULT_RENEW_BEFORE)
+        : effectiveRenewBefore(news);
+      const revokeOnDelete = news.revokeOnDelete === true;
+      const settingsChanged =
+        isUnknown(news.renewBefore) ||
+        isUnknown(news.revokeOnDelete) ||
+        renewBefore !== (olds.renewBefore ?? DEFAULT_RENEW_BEFORE) ||
+        revokeOnDelete !== (olds.revokeOnDelete === true);
+
+      const status = statusOf(olds, renewBefore, nowMs());
+      if (status.state !== "fresh") {
+        report(describeRenewal(olds.serviceAccountId ?? "?", olds.expiresAt, status, renewBefore));
+        return { changes: true };
+      }
+      return { changes: settingsChanged };
+    },
+
+    async create(inputs) {
+      const outs = await issue(inputs);
+      return { id: newResourceId(inputs.serviceAccountId), outs };
+    },
+
+    /**
+     * Renews the token when it is expired, due or missing under the new settings, and otherwise
+     * only records changed settings. The id never changes.
+     */
+    async update(_id, olds, news) {
+      const renewBefore = effectiveRenewBefore(news);
+      const status = statusOf(olds, renewBefore, nowMs());
+      if (status.state === "fresh" && olds.iamToken && olds.expiresAt) {
+        return {
+          outs: {
+            serviceAccountId: news.serviceAccountId,
+            renewBefore,
+            revokeOnDelete: news.revokeOnDelete === true,
+            iamToken: olds.iamToken,
+            expiresAt: olds.expiresAt,
+          },
+        };
+      }
+      const outs = await issue(news);
+      warnIfReissued(olds, outs);
+      return { outs };
+    },
+
+    /**
+     * A stored token that is still fresh is returned as is, without any API call; a missing,
+     * expired or due one is replaced by a new token, so that state never claims a token that no
+     * longer works.
+     */
+    async read(id, props) {
+      const serviceAccountId =
+        typeof props.serviceAccountId === "string" && props.serviceAccountId !== ""
+          ? props.serviceAccountId
+          : serviceAccountIdFromResourceId(id);
+      if (!serviceAccountId) {
+        throw new Error(
+          `cannot read ServiceAccountIamToken "${id}": the id must be "<serviceAccountId>" or "<serviceAccountId>/<suffix>", ` +
+            `with a service account id made of letters and digits`,
+        );
+      }
+      const renewBefore = typeof props.renewBefore === "string" ? props.renewBefore : DEFAULT_RENEW_BEFORE;
+      const status = statusOf(props, renewBefore, nowMs());
+      if (status.state === "fresh") {
+        return { id, props };
+      }
+      const importing = typeof props.serviceAccountId !== "string";
+      if (!importing) {
+        report(describeRenewal(serviceAccountId, props.expiresAt, status, renewBefore));
+      }
+      const outs = await issue({
+        serviceAccountId,
+        renewBefore: props.renewBefore,
+        revokeOnDelete: props.revokeOnDelete,
+      });
+      warnIfReissued(props, outs);
+      const result: ReadResult = { id, props: { ...props, ...outs } };
+      if (importing) {
+        result.inputs = { serviceAccountId };
+      }
+      return result;
+    },
+
+    /**
+     * By default nothing is revoked: the API may have handed the same token to other consumers,
+     * and it expires on its own within 12 hours. With `revokeOnDelete: true` the token is
+     * revoked, which also cuts off every other holder of that same token.
+     */
+    async delete(_id, props) {
+      if (props.revokeOnDelete !== true || !props.iamToken || !props.expiresAt) {
+        return;
+      }
+      const expiresAtMs = parseInstantMs(props.expiresAt);
+      if (expiresAtMs !== undefined && expiresAtMs <= nowMs()) {
+        return; // an expired token needs no revocation, and the API would refuse the caller anyway
+      }
+      await issuer().revokeToken(props.iamToken);
+    },
+  };
+}
