@@ -2,7 +2,7 @@
  * Each credential source, precedence and the conflict / nothing-found errors, against the
  * emulator over real HTTP.
  */
-import { after, before, beforeEach, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as net from "node:net";
@@ -16,23 +16,13 @@ import {
   counts,
   makeSession,
   rejection,
-  startFixture,
   tempDir,
+  useClientFixture,
 } from "./support";
 
 const leaks = new LeakCollector();
 let fx: Fixture;
-
-before(async () => {
-  fx = await startFixture(leaks);
-});
-after(async () => {
-  await fx.emu.close();
-});
-beforeEach(async () => {
-  await fx.emu.admin.resetRequests();
-  await fx.emu.admin.clearFaults();
-});
+useClientFixture(leaks, (fixture) => (fx = fixture));
 
 /** Creates a token for `target` and checks with the emulator that it belongs to `target`. */
 async function assertIssuesTargetToken(session: IamSession): Promise<void> {
@@ -180,9 +170,9 @@ test("precedence: stack config over environment over yc profile over metadata", 
   assert.equal(c.create, 1);
 });
 
-test("stack config yandex:iamEndpoint wins over YC_IAM_ENDPOINT", async () => {
+test("stack config yandex-iam-token:iamEndpoint wins over YC_IAM_ENDPOINT", async () => {
   const { session } = makeSession(fx, leaks, {
-    stackConfig: { "yandex:token": fx.userIamToken, "yandex:iamEndpoint": fx.emu.baseUrl },
+    stackConfig: { "yandex:token": fx.userIamToken, "yandex-iam-token:iamEndpoint": fx.emu.baseUrl },
     env: { YC_IAM_ENDPOINT: "http://127.0.0.1:9" },
   });
   assert.equal(session.endpoint, fx.emu.baseUrl);

@@ -2,7 +2,7 @@
  * Retryable and non-retryable failures, Retry-After, timeout, re-authentication after 401,
  * single flight, malformed answers, endpoint rules and TLS, against the emulator over real HTTP.
  */
-import { after, before, beforeEach, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -18,23 +18,13 @@ import {
   counts,
   makeSession,
   rejection,
-  startFixture,
   tempDir,
+  useClientFixture,
 } from "./support";
 
 const leaks = new LeakCollector();
 let fx: Fixture;
-
-before(async () => {
-  fx = await startFixture(leaks);
-});
-after(async () => {
-  await fx.emu.close();
-});
-beforeEach(async () => {
-  await fx.emu.admin.resetRequests();
-  await fx.emu.admin.clearFaults();
-});
+useClientFixture(leaks, (fixture) => (fx = fixture));
 
 function oauthSession(over: Parameters<typeof makeSession>[2] = {}) {
   return makeSession(fx, leaks, { ...over, env: { YC_TOKEN: fx.oauthToken, ...over.env } });
@@ -147,9 +137,6 @@ test("401 with a fixed IAM token: not retried, no re-authentication", async () =
   const c = await counts(fx);
   assert.equal(c.createForServiceAccount, 2);
   assert.equal(c.create, 0);
-  // The revoked fixture token must not affect later tests: mint a fresh one for them.
-  fx.userIamToken = (await fx.emu.admin.mintIamToken(IDS.user)).iamToken;
-  leaks.secret(fx.userIamToken);
 });
 
 test("401 with an exchanged caller token: exactly one re-authentication, then success", async () => {
@@ -170,8 +157,6 @@ test("401 with an exchanged caller token: exactly one re-authentication, then su
   assert.ok(
     leaks.texts.some((t) => t.includes("re-authenticating once from environment YC_TOKEN (OAuth token)")),
   );
-  fx.userIamToken = (await fx.emu.admin.mintIamToken(IDS.user)).iamToken;
-  leaks.secret(fx.userIamToken);
 });
 
 test("re-authentication happens at most once: a second 401 is returned, not looped on", async () => {
@@ -254,11 +239,17 @@ test("revokeToken revokes the token (the emulator no longer accepts it)", async 
 
 test("plain http to a non-loopback host is rejected before any request", async () => {
   const { session } = makeSession(fx, leaks, {
-    stackConfig: { "yandex:token": fx.userIamToken, "yandex:iamEndpoint": "http://iam.example.com" },
+    stackConfig: {
+      "yandex:token": fx.userIamToken,
+      "yandex-iam-token:iamEndpoint": "http://iam.example.com",
+    },
   });
   const error = await rejection(session.createTokenForServiceAccount(IDS.target), leaks);
   assert.ok(error instanceof CredentialsError);
-  assert.match(error.message, /stack config yandex:iamEndpoint http:\/\/iam\.example\.com uses plain http/);
+  assert.match(
+    error.message,
+    /stack config yandex-iam-token:iamEndpoint http:\/\/iam\.example\.com uses plain http/,
+  );
   assert.throws(
     () => new IamApiClient({ clock: systemClock, baseUrl: "http://10.0.0.1:8080" }),
     CredentialsError,

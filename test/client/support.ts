@@ -2,6 +2,7 @@
  * Shared fixtures of the client integration tests: an emulator with a known cast of accounts, a
  * session factory with recording hooks, and the leak collector that every test feeds.
  */
+import { after, before, beforeEach } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -100,6 +101,31 @@ export async function startFixture(leaks: LeakCollector, options: { tls?: boolea
   const keyFileJson = JSON.stringify(key, null, 2);
   for (const s of [oauthToken, userIamToken, key.private_key, emu.adminToken]) leaks.secret(s);
   return { emu, oauthToken, userIamToken, keyFileJson, privateKey: key.private_key };
+}
+
+/**
+ * Registers the hooks every client test file shares: one emulator for the file, then before each
+ * test an empty request log, no faults and a caller IAM token of the user's own, so that a test
+ * that revokes the user's tokens cannot affect the next one.
+ *
+ * @param onStart - receives the fixture once the emulator is up
+ */
+export function useClientFixture(leaks: LeakCollector, onStart: (fixture: Fixture) => void): void {
+  let fixture: Fixture | undefined;
+  before(async () => {
+    fixture = await startFixture(leaks);
+    onStart(fixture);
+  });
+  after(async () => {
+    await fixture?.emu.close();
+  });
+  beforeEach(async () => {
+    const fx = fixture!;
+    fx.userIamToken = (await fx.emu.admin.mintIamToken(IDS.user)).iamToken;
+    leaks.secret(fx.userIamToken);
+    await fx.emu.admin.resetRequests();
+    await fx.emu.admin.clearFaults();
+  });
 }
 
 /** A fresh empty temporary directory (a HOME without yc config, a place for key files). */
