@@ -36,7 +36,7 @@ export function adviceFor(
   const op = init.operation;
   if (init.kind === "malformed") {
     return {
-      cause: `the answer did not have the documented shape; the endpoint${init.endpoint ? ` ${init.endpoint}` : ""} may not be a Yandex Cloud IAM API (a proxy or a wrong YC_IAM_ENDPOINT / yandex:iamEndpoint)`,
+      cause: `the answer did not have the documented shape; the endpoint${init.endpoint ? ` ${init.endpoint}` : ""} may not be a Yandex Cloud IAM API (a proxy, or a wrong YC_IAM_ENDPOINT / yandex-iam-token:iamEndpoint / YC_ENDPOINT / yandex:endpoint)`,
       action: "check the IAM endpoint setting; retrying will not help if the endpoint is wrong",
     };
   }
@@ -44,7 +44,7 @@ export function adviceFor(
     return {
       cause: `the TLS certificate of ${init.endpoint ?? "the endpoint"} is not trusted (self-signed, expired, or for another host)`,
       action:
-        "for an emulator with a self-signed certificate set YC_IAM_CA_CERT_FILE (or stack config yandex:iamCaCertFile) to its CA certificate; otherwise check the endpoint and any TLS-intercepting proxy",
+        "for an emulator with a self-signed certificate set YC_IAM_CA_CERT_FILE (or stack config yandex-iam-token:iamCaCertFile) to its CA certificate; otherwise check the endpoint and any TLS-intercepting proxy",
     };
   }
   if (init.kind === "timeout") {
@@ -101,26 +101,30 @@ export function adviceFor(
         };
       }
       return { cause: "the requested object does not exist", action: "check the identifiers in the request" };
-    case "UNAUTHENTICATED":
+    case "UNAUTHENTICATED": {
+      // Credentials of one installation are unknown to another's IAM API: a missing or wrong
+      // API gateway setting looks exactly like an expired credential.
+      const installation = `, or the credentials belong to another Yandex Cloud installation than the IAM endpoint ${init.endpoint ?? "in use"} (for Kazakhstan set yandex:endpoint or YC_ENDPOINT to api.yandexcloud.kz:443)`;
       if (op === "createFromOAuthToken") {
         return {
-          cause: "the OAuth token is invalid, expired or revoked",
+          cause: `the OAuth token is invalid, expired or revoked${installation}`,
           action:
-            "get a new OAuth token (https://oauth.yandex.com/authorize?response_type=token&client_id=1a6990aa636648e9b2ef855fa7bec2fb) and set it again",
+            "get a new OAuth token (https://oauth.yandex.com/authorize?response_type=token&client_id=1a6990aa636648e9b2ef855fa7bec2fb) and set it again, or fix the endpoint setting",
         };
       }
       if (op === "createFromJwt") {
         return {
-          cause:
-            "the JWT was rejected: the key was revoked or replaced, or this machine's clock is far off (iat/exp)",
-          action: "check the key file is current and the system clock is correct",
+          cause: `the JWT was rejected: the key was revoked or replaced, this machine's clock is far off (iat/exp)${installation}`,
+          action:
+            "check the key file is current, the system clock is correct and the endpoint setting matches the key's installation",
         };
       }
       return {
-        cause: "the caller's IAM token is invalid, expired or revoked",
+        cause: `the caller's IAM token is invalid, expired or revoked${installation}`,
         action:
           "renew the credentials; a fixed IAM token (YC_TOKEN / yandex:token starting with t1.) lives at most 12 hours: get a new one with `yc iam create-token`, or configure an OAuth token or a key file that can be exchanged automatically",
       };
+    }
     case "INVALID_ARGUMENT":
     case "FAILED_PRECONDITION":
       return {

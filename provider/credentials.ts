@@ -5,7 +5,7 @@
  * line to "where I looked" for the error that says nothing was found:
  *
  * 1. Stack config `yandex:token` / `yandex:serviceAccountKeyFile`, the keys the Pulumi Yandex
- *    provider uses, handed in by the provider's `configure` as a plain object.
+ *    provider defines, handed in by the provider's `configure` as a plain object.
  * 2. Environment `YC_TOKEN` / `YC_SERVICE_ACCOUNT_KEY_FILE`, as the Terraform provider reads them.
  * 3. The `yc` CLI's active profile in `<home>/.config/yandex-cloud/config.yaml`
  *    (`token`, `service-account-key` or `instance-service-account: true`).
@@ -19,7 +19,6 @@
  * service answers there is found out by the session on first use.
  */
 import { type AuthorizedKey, authorizedKeyFromObject, loadServiceAccountKey } from "./authorizedKey";
-import { iamEndpointFromApiEndpoint } from "./endpoints";
 import { CredentialsError } from "./errors";
 import { type ReadFile, readFileFromDisk } from "./settingFiles";
 import {
@@ -79,7 +78,7 @@ interface SourceResult {
   credential?: ResolvedCredential;
   /** The line this source adds to "where I looked". */
   tried: string;
-  /** An IAM endpoint that comes with the credential (a yc profile's `endpoint`). */
+  /** An API gateway setting that comes with the credential (a yc profile's `endpoint`). */
   endpoint?: Setting;
 }
 
@@ -174,12 +173,13 @@ const ycProfileSource: CredentialSource = ({ input, readFile, metadataUrl }) => 
       tried: `${placeName}: no token, service-account-key or instance-service-account (federated profiles are not supported)`,
     };
   }
-  const mapped = profile.endpoint === undefined ? undefined : iamEndpointFromApiEndpoint(profile.endpoint);
   return {
     credential,
     tried: `${placeName}: found`,
     endpoint:
-      mapped === undefined ? undefined : { value: mapped, name: `yc CLI profile "${profile.name}" endpoint` },
+      profile.endpoint === undefined
+        ? undefined
+        : { value: profile.endpoint, name: `yc CLI profile "${profile.name}" endpoint` },
   };
 };
 

@@ -61,13 +61,15 @@ export function validateIamBaseUrl(value: string, what = "the IAM endpoint"): st
 }
 
 /**
- * The IAM base URL for an API gateway endpoint (`api.<domain>[:443]`, the setting the yc CLI,
- * Terraform and the SDKs share): the REST IAM API lives at `https://iam.api.<domain>`. A full URL
- * is taken as the IAM base URL itself. Returns undefined for forms that cannot be mapped.
+ * The IAM base URL for an API gateway endpoint (`api.<domain>[:443]`, optionally with `https://`:
+ * the setting the yc CLI, Terraform and the SDKs share): the REST IAM API of that installation
+ * lives at `https://iam.api.<domain>` (`api.cloud.yandex.net` -> `https://iam.api.cloud.yandex.net`,
+ * `api.yandexcloud.kz` -> `https://iam.api.yandexcloud.kz`). Returns undefined for other forms.
  */
 export function iamEndpointFromApiEndpoint(endpoint: string): string | undefined {
-  if (endpoint.includes("://")) return endpoint;
-  const match = /^(api\.[A-Za-z0-9.-]+?)(?::443)?$/.exec(endpoint);
+  const match = /^(?:https:\/\/)?(api\.[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)(?::443)?\/?$/.exec(
+    endpoint.trim().toLowerCase(),
+  );
   return match ? `https://iam.${match[1]}` : undefined;
 }
 

@@ -23,7 +23,7 @@ export const METADATA_PROBE_TIMEOUT_MS = 2_000;
 
 /** Options of {@link createIamSession}. */
 export interface IamSessionOptions {
-  /** Stack config as a plain object keyed `yandex:token`, `yandex:serviceAccountKeyFile`, `yandex:iamEndpoint`, ... */
+  /** Stack config as a plain object keyed `yandex:token`, `yandex:endpoint`, `yandex-iam-token:iamEndpoint`, ... */
   stackConfig: Record<string, string | undefined>;
   /** The environment (normally `process.env`). */
   env: NodeJS.ProcessEnv;

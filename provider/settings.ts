@@ -3,21 +3,38 @@
  * (the more specific, per-stack setting), then the environment. Setting names appear in every
  * message about them, so a user always knows which one to change.
  */
-import { DEFAULT_IAM_ENDPOINT, metadataBaseUrl, validateIamBaseUrl } from "./endpoints";
+import {
+  DEFAULT_IAM_ENDPOINT,
+  iamEndpointFromApiEndpoint,
+  metadataBaseUrl,
+  validateIamBaseUrl,
+} from "./endpoints";
 import { CredentialsError } from "./errors";
 import { describeForeignError } from "./redaction";
 import { type ReadFile, expandHome } from "./settingFiles";
 
-/** Stack config keys read by the provider. */
+/**
+ * Stack config keys read by the provider. In `yandex:` only the keys the Pulumi Yandex provider
+ * itself defines: used as a stack's default provider, it rejects keys in its namespace that it
+ * does not define. Settings of our own live in the `yandex-iam-token:` namespace.
+ */
 export const STACK_CONFIG_KEYS = Object.freeze({
   /** An OAuth token or an IAM token (the Yandex provider's own key). */
   token: "yandex:token",
   /** The path or the JSON content of an authorized key file (the Yandex provider's own key). */
   serviceAccountKeyFile: "yandex:serviceAccountKeyFile",
-  /** The IAM API's base URL. */
-  iamEndpoint: "yandex:iamEndpoint",
+  /** The API gateway, `api.cloud.yandex.net:443` (the Yandex provider's own key); the IAM endpoint follows it. */
+  endpoint: "yandex:endpoint",
+  /** The IAM API's base URL, when it is not the one the API gateway implies (an emulator). */
+  iamEndpoint: "yandex-iam-token:iamEndpoint",
   /** A PEM file of CA certificates to trust for https to the IAM endpoint. */
-  iamCaCertFile: "yandex:iamCaCertFile",
+  iamCaCertFile: "yandex-iam-token:iamCaCertFile",
+});
+
+/** Keys of earlier versions, in the Yandex provider's namespace, and the keys that replace them. */
+export const RENAMED_STACK_CONFIG_KEYS: Readonly<Record<string, string>> = Object.freeze({
+  "yandex:iamEndpoint": STACK_CONFIG_KEYS.iamEndpoint,
+  "yandex:iamCaCertFile": STACK_CONFIG_KEYS.iamCaCertFile,
 });
 
 /** Environment variables read by the provider. */
@@ -26,13 +43,35 @@ export const ENV_VARS = Object.freeze({
   token: "YC_TOKEN",
   /** The path or the JSON content of an authorized key file, as the Terraform provider reads it. */
   serviceAccountKeyFile: "YC_SERVICE_ACCOUNT_KEY_FILE",
-  /** The IAM API's base URL. */
+  /** The API gateway (`api.cloud.yandex.net:443`), as the Terraform provider and the SDKs read it. */
+  endpoint: "YC_ENDPOINT",
+  /** The IAM API's base URL, when it is not the one the API gateway implies (an emulator). */
   iamEndpoint: "YC_IAM_ENDPOINT",
   /** A PEM file of CA certificates to trust for https to the IAM endpoint. */
   iamCaCertFile: "YC_IAM_CA_CERT_FILE",
   /** The metadata service's address (host[:port]), as Yandex's Go SDK reads it. */
   metadataAddr: "YC_METADATA_ADDR",
 });
+
+/** Every stack config key `configure` keeps: the ones read, and the renamed ones, to refuse them. */
+export const CONFIGURED_STACK_CONFIG_KEYS: readonly string[] = Object.freeze([
+  ...Object.values(STACK_CONFIG_KEYS),
+  ...Object.keys(RENAMED_STACK_CONFIG_KEYS),
+]);
+
+/**
+ * Errors for keys of earlier versions that a stack still sets, each naming the key to use instead;
+ * empty when there are none.
+ */
+export function renamedKeyErrors(stackConfig: Record<string, string | undefined>): string[] {
+  return Object.entries(RENAMED_STACK_CONFIG_KEYS)
+    .filter(([oldKey]) => nonEmpty(stackConfig[oldKey]) !== undefined)
+    .map(
+      ([oldKey, newKey]) =>
+        `stack config ${oldKey} is no longer read: the yandex: namespace belongs to the Pulumi Yandex provider, which rejects keys it does not define. ` +
+        `Move the value to ${newKey} (\`pulumi config rm ${oldKey}\`, then \`pulumi config set ${newKey} <value>\`).`,
+    );
+}
 
 /** Where settings come from; everything injected so tests need no real environment. */
 export interface SettingSources {
@@ -78,19 +117,37 @@ export interface ResolvedEndpoint {
 }
 
 /**
- * The IAM endpoint: stack config, else the environment, else the endpoint of the yc profile the
- * credentials came from, else {@link DEFAULT_IAM_ENDPOINT}.
+ * The IAM endpoint, first set wins: our IAM endpoint setting (stack config, then environment);
+ * the API gateway setting that Yandex tools share (`yandex:endpoint`, then `YC_ENDPOINT`), mapped
+ * `api.<domain>` -> `https://iam.api.<domain>`; the endpoint of the yc profile the credentials
+ * came from; else {@link DEFAULT_IAM_ENDPOINT}.
  *
- * @param profileEndpoint - the IAM base URL derived from the yc profile, with the setting's name
- * @throws CredentialsError when the chosen value is not a usable base URL
+ * @param profileEndpoint - the yc profile's API gateway setting, when the credentials came from it
+ * @throws CredentialsError when the chosen value is not a usable base URL or gateway
  */
 export function resolveIamEndpoint(sources: SettingSources, profileEndpoint?: Setting): ResolvedEndpoint {
-  const setting =
-    stackSetting(sources, STACK_CONFIG_KEYS.iamEndpoint) ??
-    envSetting(sources, ENV_VARS.iamEndpoint) ??
+  const iamSetting =
+    stackSetting(sources, STACK_CONFIG_KEYS.iamEndpoint) ?? envSetting(sources, ENV_VARS.iamEndpoint);
+  if (iamSetting) {
+    return {
+      endpoint: validateIamBaseUrl(iamSetting.value, iamSetting.name),
+      endpointSource: iamSetting.name,
+    };
+  }
+  const gateway =
+    stackSetting(sources, STACK_CONFIG_KEYS.endpoint) ??
+    envSetting(sources, ENV_VARS.endpoint) ??
     profileEndpoint;
-  if (!setting) return { endpoint: DEFAULT_IAM_ENDPOINT, endpointSource: "default" };
-  return { endpoint: validateIamBaseUrl(setting.value, setting.name), endpointSource: setting.name };
+  if (!gateway) return { endpoint: DEFAULT_IAM_ENDPOINT, endpointSource: "default" };
+  const mapped = iamEndpointFromApiEndpoint(gateway.value);
+  if (mapped === undefined) {
+    throw new CredentialsError(
+      `${gateway.name} is not an API gateway of the form api.<domain>[:443] (such as api.cloud.yandex.net:443 or api.yandexcloud.kz:443), so the IAM endpoint cannot be derived from it. ` +
+        `Set ${STACK_CONFIG_KEYS.iamEndpoint} or ${ENV_VARS.iamEndpoint} to the IAM API's base URL.`,
+    );
+  }
+  const endpointSource = `${gateway.name} (API gateway ${gateway.value})`;
+  return { endpoint: validateIamBaseUrl(mapped, endpointSource), endpointSource };
 }
 
 /** The metadata service's base URL and, when it was set, the setting's name. */

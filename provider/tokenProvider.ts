@@ -11,7 +11,7 @@ import type { Clock } from "./clock";
 import type { IssuedToken } from "./apiClient";
 import { humanDuration, parseDurationMs, parseInstantMs } from "./instants";
 import { DEFAULT_RENEW_BEFORE, renewalStatus, type RenewalStatus } from "./renewal";
-import { STACK_CONFIG_KEYS } from "./settings";
+import { CONFIGURED_STACK_CONFIG_KEYS, renamedKeyErrors } from "./settings";
 import {
   type InputFailure,
   validateRenewBefore,
@@ -96,7 +96,7 @@ export interface TokenProvider {
   ): Promise<{ changes: boolean; replaces?: string[]; deleteBeforeReplace?: boolean }>;
   /** Issues the first token. */
   create(inputs: TokenInputs): Promise<{ id: string; outs: TokenOutputs }>;
-  /** Refresh, `ServiceAccountIamToken.get` and import. */
+  /** Refresh, `ServiceAccountIamToken.get` and import; never calls the IAM API. */
   read(id: string, props: Partial<TokenOutputs> & Record<string, unknown>): Promise<ReadResult>;
   /** Renews the token or records changed settings. */
   update(id: string, olds: Partial<TokenOutputs>, news: TokenInputs): Promise<{ outs: TokenOutputs }>;
@@ -123,20 +123,31 @@ function statusOf(outputs: Partial<TokenOutputs>, renewBefore: string, nowMs: nu
   return renewalStatus(expiresAtMs, nowMs, renewBeforeMs);
 }
 
+/** What happens next to a token that is not fresh: in a plan, and in a refresh (which only reports). */
+const OUTCOME = {
+  plan: { renew: "it will be renewed.", issue: "a new one will be issued." },
+  refresh: {
+    renew: "refresh leaves it as it is; the next `pulumi up` renews it.",
+    issue: "the next `pulumi up` issues one.",
+  },
+} as const;
+
 function describeRenewal(
   serviceAccountId: string,
   expiresAt: string | undefined,
   status: RenewalStatus,
   renewBefore: string,
+  when: keyof typeof OUTCOME,
 ): string {
   const subject = `IAM token for service account ${serviceAccountId}`;
+  const outcome = OUTCOME[when];
   switch (status.state) {
     case "expired":
-      return `${subject} expired at ${expiresAt} (${humanDuration(status.expiredForMs)} ago): it will be renewed.`;
+      return `${subject} expired at ${expiresAt} (${humanDuration(status.expiredForMs)} ago): ${outcome.renew}`;
     case "due":
-      return `${subject} expires at ${expiresAt} (in ${humanDuration(status.expiresInMs)}), inside its renewal window (renewBefore ${renewBefore}): it will be renewed.`;
+      return `${subject} expires at ${expiresAt} (in ${humanDuration(status.expiresInMs)}), inside its renewal window (renewBefore ${renewBefore}): ${outcome.renew}`;
     case "missing":
-      return `${subject} has no token in state: a new one will be issued.`;
+      return `${subject} has no token in state: ${outcome.issue}`;
     case "fresh":
       return `${subject} is valid until ${expiresAt}.`;
   }
@@ -201,13 +212,14 @@ export function createTokenProvider(dependencies: TokenProviderDependencies): To
      * plaintext and never leave the process.
      */
     async configure(req) {
-      stackConfig = Object.fromEntries(
-        Object.values(STACK_CONFIG_KEYS).map((key) => [key, req.config.get(key)]),
-      );
+      stackConfig = Object.fromEntries(CONFIGURED_STACK_CONFIG_KEYS.map((key) => [key, req.config.get(key)]));
       session = undefined;
     },
 
+    /** Also refuses stack config keys of earlier versions, so that `preview` names the new key. */
     async check(_olds, news) {
+      const renamed = renamedKeyErrors(stackConfig);
+      if (renamed.length > 0) throw new Error(renamed.join(" "));
       const failures: InputFailure[] = [
         ...(isUnknown(news.serviceAccountId) ? [] : validateServiceAccountId(news.serviceAccountId)),
         ...(isUnknown(news.renewBefore) ? [] : validateRenewBefore(news.renewBefore)),
@@ -243,7 +255,7 @@ export function createTokenProvider(dependencies: TokenProviderDependencies): To
 
       const status = statusOf(olds, renewBefore, nowMs());
       if (status.state !== "fresh") {
-        report(describeRenewal(olds.serviceAccountId ?? "?", olds.expiresAt, status, renewBefore));
+        report(describeRenewal(olds.serviceAccountId ?? "?", olds.expiresAt, status, renewBefore, "plan"));
         return { changes: true };
       }
       return { changes: settingsChanged };
@@ -278,9 +290,12 @@ export function createTokenProvider(dependencies: TokenProviderDependencies): To
     },
 
     /**
-     * A stored token that is still fresh is returned as is, without any API call; a missing,
-     * expired or due one is replaced by a new token, so that state never claims a token that no
-     * longer works.
+     * Refresh, `ServiceAccountIamToken.get` and import. Never calls the IAM API: the engine also
+     * runs `read` in `preview --refresh` and `refresh --preview-only`, which must change nothing,
+     * and the API has no call that reads an existing token back. A stored token is returned as
+     * it is, with a diagnostic when it is expired or due (the next `up` renews it: the plan
+     * decides that). A resource with no state (import, or `.get` without `state`) is adopted
+     * with no token; the next `up` of a managed resource issues one.
      */
     async read(id, props) {
       const serviceAccountId =
@@ -293,26 +308,23 @@ export function createTokenProvider(dependencies: TokenProviderDependencies): To
             `with a service account id made of letters and digits`,
         );
       }
+      if (typeof props.serviceAccountId !== "string") {
+        report(
+          `ServiceAccountIamToken ${id} was read with no token (the IAM API cannot read a token back): ` +
+            `an imported resource gets one at the next \`pulumi up\`; \`.get\` returns only what its \`state\` holds.`,
+        );
+        return {
+          id,
+          props: { serviceAccountId, renewBefore: DEFAULT_RENEW_BEFORE, revokeOnDelete: false },
+          inputs: { serviceAccountId },
+        };
+      }
       const renewBefore = typeof props.renewBefore === "string" ? props.renewBefore : DEFAULT_RENEW_BEFORE;
       const status = statusOf(props, renewBefore, nowMs());
-      if (status.state === "fresh") {
-        return { id, props };
+      if (status.state !== "fresh") {
+        report(describeRenewal(serviceAccountId, props.expiresAt, status, renewBefore, "refresh"));
       }
-      const importing = typeof props.serviceAccountId !== "string";
-      if (!importing) {
-        report(describeRenewal(serviceAccountId, props.expiresAt, status, renewBefore));
-      }
-      const outs = await issue({
-        serviceAccountId,
-        renewBefore: props.renewBefore,
-        revokeOnDelete: props.revokeOnDelete,
-      });
-      warnIfReissued(props, outs);
-      const result: ReadResult = { id, props: { ...props, ...outs } };
-      if (importing) {
-        result.inputs = { serviceAccountId };
-      }
-      return result;
+      return { id, props };
     },
 
     /**

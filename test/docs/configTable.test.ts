@@ -2,11 +2,12 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { RENAMED_STACK_CONFIG_KEYS } from "../../provider/settings";
 import { CLOCK_OFFSET_ENV, ENV_VARS, STACK_CONFIG_KEYS } from "../../sdk/testing";
 import { repoRoot } from "../support/pulumiCli";
 
-/** A setting's name: a `yandex:` stack config key or one of our environment variables. */
-const SETTING_NAME = /^(yandex:[A-Za-z]+|YC_[A-Z0-9_]+|PULUMI_YANDEX_IAM_TOKEN_[A-Z0-9_]+)$/;
+/** A setting's name: a `yandex:` or `yandex-iam-token:` stack config key or one of our environment variables. */
+const SETTING_NAME = /^(yandex(-iam-token)?:[A-Za-z]+|YC_[A-Z0-9_]+|PULUMI_YANDEX_IAM_TOKEN_[A-Z0-9_]+)$/;
 const TABLE_HEADING = "### Settings: stack config keys and environment variables";
 
 function sourceFiles(dir: string): string[] {
@@ -32,6 +33,8 @@ function settingsReadByCode(): Set<string> {
       names.add(match[1] ?? match[2]);
     }
   }
+  // Keys of earlier versions are named only to be refused.
+  for (const renamed of Object.keys(RENAMED_STACK_CONFIG_KEYS)) names.delete(renamed);
   return names;
 }
 

@@ -1,8 +1,9 @@
-import { after, before, describe, it } from "node:test";
+import { after, before, describe } from "node:test";
 import assert from "node:assert/strict";
 import type { LocalWorkspace } from "@pulumi/pulumi/automation";
 import { CLOCK_OFFSET_ENV } from "../../sdk/testing";
 import { tempDir, type TestStack } from "../support/pulumiCli";
+import { Story } from "../support/story";
 import { createTokensProgramStack, startTestWorld, type TestWorld } from "../support/emulatorFixture";
 
 const SHARED_SA = "ajeshared00000000001";
@@ -30,7 +31,9 @@ describe("revocation policy and ServiceAccountIamToken.get through the real CLI"
     backend.cleanup();
   });
 
-  it("two resources for one service account can receive the same token", async () => {
+  const story = new Story();
+
+  story.step("two resources for one service account can receive the same token", async () => {
     await setConfig([
       { name: "first", serviceAccountId: SHARED_SA },
       { name: "second", serviceAccountId: SHARED_SA },
@@ -40,49 +43,56 @@ describe("revocation policy and ServiceAccountIamToken.get through the real CLI"
     assert.equal(up.outputs.secondToken.value, sharedToken, "the emulator, like the API, reuses the token");
   });
 
-  it("by default, deleting one of them revokes nothing and the other keeps a working token", async () => {
-    await setConfig([{ name: "first", serviceAccountId: SHARED_SA }]);
-    const up = await testStack.stack.up();
-    assert.equal(up.summary.resourceChanges?.delete, 1);
-    assert.equal((await world.emulator.admin.counts()).revoke, 0);
-    assert.equal((await world.emulator.admin.whoami(sharedToken)).subjectId, SHARED_SA);
-  });
+  story.step(
+    "by default, deleting one of them revokes nothing and the other keeps a working token",
+    async () => {
+      await setConfig([{ name: "first", serviceAccountId: SHARED_SA }]);
+      const up = await testStack.stack.up();
+      assert.equal(up.summary.resourceChanges?.delete, 1);
+      assert.equal((await world.emulator.admin.counts()).revoke, 0);
+      assert.equal((await world.emulator.admin.whoami(sharedToken)).subjectId, SHARED_SA);
+    },
+  );
 
-  it("with revokeOnDelete, deleting the resource revokes its token, shared holders included", async () => {
-    await setConfig([
-      { name: "first", serviceAccountId: SHARED_SA },
-      { name: "third", serviceAccountId: SHARED_SA, revokeOnDelete: true },
-    ]);
-    const up = await testStack.stack.up();
-    assert.equal(up.outputs.thirdToken.value, sharedToken);
-    await setConfig([{ name: "first", serviceAccountId: SHARED_SA }]);
-    await testStack.stack.up();
-    assert.equal((await world.emulator.admin.counts()).revoke, 1);
-    await assert.rejects(
-      () => world.emulator.admin.whoami(sharedToken),
-      "the shared token is revoked for every holder",
-    );
-  });
+  story.step(
+    "with revokeOnDelete, deleting the resource revokes its token, shared holders included",
+    async () => {
+      await setConfig([
+        { name: "first", serviceAccountId: SHARED_SA },
+        { name: "third", serviceAccountId: SHARED_SA, revokeOnDelete: true },
+      ]);
+      const up = await testStack.stack.up();
+      assert.equal(up.outputs.thirdToken.value, sharedToken);
+      await setConfig([{ name: "first", serviceAccountId: SHARED_SA }]);
+      await testStack.stack.up();
+      assert.equal((await world.emulator.admin.counts()).revoke, 1);
+      await assert.rejects(
+        () => world.emulator.admin.whoami(sharedToken),
+        "the shared token is revoked for every holder",
+      );
+    },
+  );
 
-  it("ServiceAccountIamToken.get reads a token by service account id", async () => {
-    await world.emulator.admin.revokeAllTokens();
-    await setConfig([], [{ name: "adopted", id: SHARED_SA }]);
-    const before = await world.emulator.admin.counts();
-    const up = await testStack.stack.up();
-    assert.equal(up.outputs.adoptedServiceAccountId.value, SHARED_SA);
-    assert.equal(up.outputs.adoptedToken.secret, true);
-    assert.equal(
-      (await world.emulator.admin.counts()).createForServiceAccount - before.createForServiceAccount,
-      1,
-    );
-    assert.equal((await world.emulator.admin.whoami(up.outputs.adoptedToken.value)).subjectId, SHARED_SA);
-    assert.ok(
-      !testStack.readStackFile().includes(up.outputs.adoptedToken.value),
-      "no plaintext token in state",
-    );
-  });
+  story.step(
+    "ServiceAccountIamToken.get issues nothing: it returns the service account, no token",
+    async () => {
+      await world.emulator.admin.revokeAllTokens();
+      await setConfig([], [{ name: "adopted", id: SHARED_SA }]);
+      const before = await world.emulator.admin.counts();
+      const preview = await testStack.stack.preview();
+      const up = await testStack.stack.up();
+      assert.equal(up.outputs.adoptedServiceAccountId.value, SHARED_SA);
+      assert.equal(up.outputs.adoptedToken?.value, undefined, "no token: the IAM API cannot read one back");
+      assert.deepEqual(
+        await world.emulator.admin.counts(),
+        before,
+        "neither preview nor up called the IAM API",
+      );
+      assert.match(preview.stdout + up.stdout, /was read with no token/);
+    },
+  );
 
-  it("a renewal answered with the same token is reported, and the token stays due", async () => {
+  story.step("a renewal answered with the same token is reported, and the token stays due", async () => {
     // renewBefore PT11H makes a 12-hour token due after one hour, while the API still reuses it.
     await setConfig([{ name: "long", serviceAccountId: SHARED_SA, renewBefore: "PT11H" }]);
     await testStack.stack.up();
@@ -99,7 +109,7 @@ describe("revocation policy and ServiceAccountIamToken.get through the real CLI"
     assert.equal(preview.changeSummary.update, 1, "still due: the policy is not silently met");
   });
 
-  it("destroy leaves an empty stack", async () => {
+  story.step("destroy leaves an empty stack", async () => {
     await testStack.stack.destroy();
     const state = JSON.parse(testStack.readStackFile());
     assert.equal((state.checkpoint.latest?.resources ?? []).length, 0);

@@ -79,7 +79,7 @@ test("chain: key file as a path (with ~/), as inline JSON, and inline in a yc pr
   r = resolveCredentialChain(input({ files: { [ycConfigPath(HOME)]: yaml } }));
   assert.equal(r.credential.kind, "serviceAccountKey");
   assert.equal(r.endpoint, "https://iam.api.cloud.yandex.net");
-  assert.equal(r.endpointSource, 'yc CLI profile "sa" endpoint');
+  assert.equal(r.endpointSource, 'yc CLI profile "sa" endpoint (API gateway api.cloud.yandex.net:443)');
 });
 
 test("chain: token and key file at one level is an error naming both", () => {
@@ -120,8 +120,9 @@ test("chain: nothing configured falls back to the metadata service (YC_METADATA_
 test("chain: endpoint precedence stack config > YC_IAM_ENDPOINT > default; http only on loopback", () => {
   const env = { YC_TOKEN: "y0_x", YC_IAM_ENDPOINT: "http://127.0.0.1:1" };
   assert.equal(
-    resolveCredentialChain(input({ env, stackConfig: { "yandex:iamEndpoint": "http://localhost:2/" } }))
-      .endpoint,
+    resolveCredentialChain(
+      input({ env, stackConfig: { "yandex-iam-token:iamEndpoint": "http://localhost:2/" } }),
+    ).endpoint,
     "http://localhost:2",
   );
   assert.equal(resolveCredentialChain(input({ env })).endpoint, "http://127.0.0.1:1");
@@ -153,9 +154,55 @@ test("chain: unreadable key file and broken YAML give errors without secrets", (
   );
 });
 
-test("iamEndpointFromApiEndpoint: api.<domain> maps to https://iam.api.<domain>", () => {
+test("iamEndpointFromApiEndpoint: api.<domain> maps to https://iam.api.<domain>, for both installations", () => {
   assert.equal(iamEndpointFromApiEndpoint("api.cloud.yandex.net:443"), "https://iam.api.cloud.yandex.net");
-  assert.equal(iamEndpointFromApiEndpoint("api.cloudil.com"), "https://iam.api.cloudil.com");
-  assert.equal(iamEndpointFromApiEndpoint("http://127.0.0.1:5"), "http://127.0.0.1:5");
-  assert.equal(iamEndpointFromApiEndpoint("grpc.example.com:50051"), undefined);
+  assert.equal(iamEndpointFromApiEndpoint("api.yandexcloud.kz:443"), "https://iam.api.yandexcloud.kz");
+  assert.equal(iamEndpointFromApiEndpoint("api.yandexcloud.kz"), "https://iam.api.yandexcloud.kz");
+  assert.equal(
+    iamEndpointFromApiEndpoint("https://api.cloud.yandex.net"),
+    "https://iam.api.cloud.yandex.net",
+  );
+  assert.equal(iamEndpointFromApiEndpoint(" API.Cloud.Yandex.NET:443 "), "https://iam.api.cloud.yandex.net");
+  for (const unmappable of [
+    "grpc.example.com:50051",
+    "api.cloud.yandex.net:8443",
+    "http://127.0.0.1:5",
+    "api",
+    "",
+  ]) {
+    assert.equal(iamEndpointFromApiEndpoint(unmappable), undefined, unmappable);
+  }
+});
+
+test("chain: the API gateway setting (yandex:endpoint, YC_ENDPOINT) sets the IAM endpoint; ours still wins", () => {
+  const kz = resolveCredentialChain(
+    input({ env: { YC_TOKEN: "y0_x", YC_ENDPOINT: "api.yandexcloud.kz:443" } }),
+  );
+  assert.equal(kz.endpoint, "https://iam.api.yandexcloud.kz");
+  assert.equal(kz.endpointSource, "environment YC_ENDPOINT (API gateway api.yandexcloud.kz:443)");
+  const stack = resolveCredentialChain(
+    input({
+      env: { YC_TOKEN: "y0_x", YC_ENDPOINT: "api.yandexcloud.kz:443" },
+      stackConfig: { "yandex:endpoint": "api.cloud.yandex.net:443" },
+    }),
+  );
+  assert.equal(stack.endpoint, "https://iam.api.cloud.yandex.net", "stack config wins over the environment");
+  const ours = resolveCredentialChain(
+    input({
+      env: { YC_TOKEN: "y0_x", YC_IAM_ENDPOINT: "http://127.0.0.1:7" },
+      stackConfig: { "yandex:endpoint": "api.yandexcloud.kz:443" },
+    }),
+  );
+  assert.equal(ours.endpoint, "http://127.0.0.1:7", "our IAM endpoint setting wins over the gateway");
+  assert.throws(
+    () => resolveCredentialChain(input({ env: { YC_TOKEN: "y0_x", YC_ENDPOINT: "grpc.internal:50051" } })),
+    /environment YC_ENDPOINT is not an API gateway of the form api\.<domain>\[:443\].*Set yandex-iam-token:iamEndpoint or YC_IAM_ENDPOINT/,
+  );
+});
+
+test("chain: a yc profile's endpoint applies to the credentials from that profile", () => {
+  const yaml = "current: kz\nprofiles:\n  kz:\n    token: y0_kz\n    endpoint: api.yandexcloud.kz:443\n";
+  const r = resolveCredentialChain(input({ files: { [ycConfigPath(HOME)]: yaml } }));
+  assert.equal(r.endpoint, "https://iam.api.yandexcloud.kz");
+  assert.equal(r.endpointSource, 'yc CLI profile "kz" endpoint (API gateway api.yandexcloud.kz:443)');
 });

@@ -210,12 +210,45 @@ describe("token provider: create and update", () => {
   });
 });
 
-describe("token provider: read", () => {
-  it("returns a fresh stored token as is, with no call", async () => {
+describe("token provider: read never calls the IAM API", () => {
+  it("returns a fresh stored token as is", async () => {
     const h = harness();
     const props = outputsExpiringIn(5 * 3600_000);
     assert.deepEqual(await h.provider.read(`${SA}/abc123`, { ...props }), { id: `${SA}/abc123`, props });
     assert.deepEqual(h.issuer.calls, []);
+    assert.deepEqual(h.reports, []);
+  });
+
+  for (const [state, expiresInMs, pattern] of [
+    ["due", 30 * 60_000, /expires at .* \(in 30m\), inside its renewal window/],
+    ["expired", -2 * 3600_000, /expired at .* \(2h ago\)/],
+  ] as const) {
+    it(`returns a ${state} token unchanged and says the next up renews it`, async () => {
+      const h = harness();
+      const props = outputsExpiringIn(expiresInMs);
+      assert.deepEqual(await h.provider.read(`${SA}/abc123`, { ...props }), { id: `${SA}/abc123`, props });
+      assert.deepEqual(h.issuer.calls, []);
+      assert.deepEqual(h.sessions, []);
+      assert.match(h.reports.join("\n"), pattern);
+      assert.match(h.reports.join("\n"), /refresh leaves it as it is; the next `pulumi up` renews it/);
+    });
+  }
+
+  it("adopts a resource with no state (import, .get) with no token; the next plan issues one", async () => {
+    const h = harness();
+    const read = await h.provider.read(SA, {});
+    assert.deepEqual(read, {
+      id: SA,
+      props: { serviceAccountId: SA, renewBefore: "PT1H", revokeOnDelete: false },
+      inputs: { serviceAccountId: SA },
+    });
+    assert.deepEqual(h.issuer.calls, []);
+    assert.match(h.reports.join("\n"), /read with no token/);
+    assert.deepEqual(await h.provider.diff(SA, read.props, { serviceAccountId: SA }), { changes: true });
+    assert.match(h.reports.join("\n"), /has no token in state: a new one will be issued/);
+    const { outs } = await h.provider.update(SA, read.props, { serviceAccountId: SA });
+    assert.equal(outs.iamToken, "t1.issued-1.unit");
+    assert.deepEqual(h.issuer.calls, [`createForServiceAccount ${SA}`]);
   });
 
   it("of an id it cannot parse fails with the expected form", async () => {
@@ -223,6 +256,34 @@ describe("token provider: read", () => {
       () => harness().provider.read("bad-id!/x", {}),
       /"<serviceAccountId>" or "<serviceAccountId>\/<suffix>"/,
     );
+  });
+});
+
+describe("token provider: settings", () => {
+  it("check refuses a stack config key of an earlier version, naming the new key", async () => {
+    const h = harness();
+    await h.provider.configure({
+      config: { get: (key) => (key === "yandex:iamEndpoint" ? "http://127.0.0.1:1" : undefined) },
+    });
+    await assert.rejects(
+      () => h.provider.check({}, { serviceAccountId: SA }),
+      /stack config yandex:iamEndpoint is no longer read.*Move the value to yandex-iam-token:iamEndpoint/,
+    );
+    assert.deepEqual(h.issuer.calls, []);
+  });
+
+  it("the Yandex provider's other keys in the stack config change nothing", async () => {
+    const h = harness();
+    const stackConfig: Record<string, string> = {
+      "yandex:cloudId": "b1gcloud",
+      "yandex:folderId": "b1gfolder",
+      "yandex:zone": "ru-central1-a",
+      "yandex:endpoint": "api.cloud.yandex.net:443",
+    };
+    await h.provider.configure({ config: { get: (key) => stackConfig[key] } });
+    assert.deepEqual((await h.provider.check({}, { serviceAccountId: SA })).failures, []);
+    await h.provider.create({ serviceAccountId: SA });
+    assert.equal(h.sessions[0].stackConfig["yandex:endpoint"], "api.cloud.yandex.net:443");
   });
 });
 
