@@ -75,7 +75,7 @@ describe("read-only commands issue no credential, even with a token due for rene
       name: "pulumi preview --refresh",
       run: async () => (await testStack.stack.preview({ refresh: true })).stdout,
     },
-    { name: "pulumi refresh --preview-only", run: () => cli("refresh", "--preview-only", "--yes") },
+    { name: "pulumi refresh --preview-only", run: () => cli("refresh", "--preview-only") },
     { name: "pulumi preview --json", run: () => cli("preview", "--json") },
     { name: "pulumi preview --refresh --json", run: () => cli("preview", "--refresh", "--json") },
   ];

@@ -26,11 +26,13 @@ export function installPackedPackage(): string {
     .pop()!;
   const tarball = path.join(packDir, tarballName);
   const hash = createHash("sha256").update(fs.readFileSync(tarball)).digest("hex").slice(0, 16);
-  const appDir = path.join(os.tmpdir(), `pyit-app-${hash}`);
+  // Keyed by this checkout too: another checkout's test run on the same machine keeps its own.
+  const checkoutPrefix = `pyit-app-${createHash("sha256").update(repoRoot).digest("hex").slice(0, 8)}-`;
+  const appDir = path.join(os.tmpdir(), `${checkoutPrefix}${hash}`);
   if (!fs.existsSync(path.join(appDir, "node_modules", "pulumi-yandex-iam-token", "package.json"))) {
-    // Installations of earlier builds of the package are of no further use: about 100 MB each.
+    // This checkout's installations of earlier builds are of no further use: about 100 MB each.
     for (const entry of fs.readdirSync(os.tmpdir())) {
-      if (entry.startsWith("pyit-app-"))
+      if (entry.startsWith(checkoutPrefix))
         fs.rmSync(path.join(os.tmpdir(), entry), { recursive: true, force: true });
     }
     fs.mkdirSync(appDir, { recursive: true });
