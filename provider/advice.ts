@@ -40,6 +40,18 @@ export function adviceFor(
       action: "check the IAM endpoint setting; retrying will not help if the endpoint is wrong",
     };
   }
+  if (init.kind === "redirect") {
+    return {
+      cause: `the endpoint${init.endpoint ? ` ${init.endpoint}` : ""} answered with a redirect, which is never followed: credentials would travel to wherever it points`,
+      action: "set the endpoint setting to the URL that actually serves the IAM API; retrying will not help",
+    };
+  }
+  if (init.kind === "oversized") {
+    return {
+      cause: `the answer of${init.endpoint ? ` ${init.endpoint}` : " the endpoint"} is larger than any IAM API answer; it was not read to the end. The endpoint is probably not a Yandex Cloud IAM API`,
+      action: "check the IAM endpoint setting and any proxy on the way; retrying will not help",
+    };
+  }
   if (init.kind === "tls") {
     return {
       cause: `the TLS certificate of ${init.endpoint ?? "the endpoint"} is not trusted (self-signed, expired, or for another host)`,
@@ -76,9 +88,9 @@ export function adviceFor(
       }
       if (op === "revoke") {
         return {
-          cause:
-            "the caller is not allowed to revoke this token (it belongs to a subject the caller has no rights on)",
-          action: "revoke with the same credentials that created the token, or let the token expire",
+          cause: "the caller is not allowed to revoke this token",
+          action:
+            "revoke with credentials that are allowed to; or, to delete the resource without revoking, set `revokeOnDelete: false` on it, run `pulumi up`, then `pulumi destroy` (the token expires on its own within 12 hours)",
         };
       }
       return {
@@ -98,6 +110,13 @@ export function adviceFor(
           cause:
             "the authorized key (the JWT's kid) or its service account does not exist; the key may have been deleted",
           action: "create a new key with `yc iam key create` and point the key file setting at it",
+        };
+      }
+      if (op === "metadataToken") {
+        return {
+          cause: "no service account is attached to this VM, so its metadata service has no token to give",
+          action:
+            "attach one (`yc compute instance update <vm> --service-account-id <id>`), or configure credentials explicitly (yandex:token, yandex:serviceAccountKeyFile, YC_TOKEN, YC_SERVICE_ACCOUNT_KEY_FILE or a yc CLI profile)",
         };
       }
       return { cause: "the requested object does not exist", action: "check the identifiers in the request" };
@@ -127,6 +146,14 @@ export function adviceFor(
     }
     case "INVALID_ARGUMENT":
     case "FAILED_PRECONDITION":
+      if (op === "metadataToken") {
+        return {
+          cause:
+            "token access through the metadata service is disabled for this VM (its metadata options gce-http-token / gce-http-endpoint)",
+          action:
+            "enable it (`yc compute instance update <vm> --metadata-options gce-http-token=enabled`), or configure credentials explicitly",
+        };
+      }
       return {
         cause:
           op === "createForServiceAccount"

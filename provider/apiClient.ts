@@ -5,14 +5,22 @@
  * timeout on every attempt and the retry policy of ./retry. Failures become {@link IamApiError};
  * anything foreign (the HTTP stack's errors, server messages) is redacted before it is kept.
  */
+import * as dns from "node:dns";
+import * as http from "node:http";
 import * as https from "node:https";
 import type { Clock } from "./clock";
-import { DEFAULT_IAM_ENDPOINT, METADATA_TOKEN_PATH, validateIamBaseUrl } from "./endpoints";
+import {
+  DEFAULT_IAM_ENDPOINT,
+  METADATA_TOKEN_PATH,
+  isLoopbackAddress,
+  isLoopbackHost,
+  validateIamBaseUrl,
+} from "./endpoints";
 import { IamApiError } from "./errors";
 import type { IamCallFailure, IamOperation } from "./failure";
 import { GrpcCode, grpcCodeFromHttpStatus, grpcCodeName } from "./grpcCodes";
 import { formatInstant, parseInstantMs, parseRetryAfterMs } from "./instants";
-import { describeForeignError, redact } from "./redaction";
+import { acceptRequestId, describeForeignError, oneLine, redact } from "./redaction";
 import {
   DEFAULT_RETRY_POLICY,
   type RetryPolicy,
@@ -34,6 +42,39 @@ export interface IssuedToken {
 
 /** Default timeout of one attempt (connect + answer + body), in milliseconds. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+
+/**
+ * The largest answer body read, in bytes (after decompression): 1 MiB, far above any real answer
+ * (a few hundred bytes), so a hostile endpoint cannot exhaust memory within the timeout.
+ */
+export const MAX_RESPONSE_BODY_BYTES = 1024 * 1024;
+
+/**
+ * Resolves a name like `dns.lookup` does, but fails unless every address is a loopback address:
+ * plain http is allowed only to this machine, and a name is only as local as what it resolves to.
+ */
+const loopbackOnlyLookup: typeof dns.lookup = ((
+  hostname: string,
+  options: dns.LookupOptions,
+  callback: (
+    error: NodeJS.ErrnoException | null,
+    address: string | dns.LookupAddress[],
+    family?: number,
+  ) => void,
+) => {
+  dns.lookup(hostname, { ...options }, (error, address: string | dns.LookupAddress[], family?: number) => {
+    if (error) return callback(error, address, family);
+    const addresses = Array.isArray(address) ? address.map((a) => a.address) : [address];
+    if (addresses.some((a) => !isLoopbackAddress(a))) {
+      const refused: NodeJS.ErrnoException = new Error(
+        `${hostname} resolves to an address that is not a loopback address; plain http is refused`,
+      );
+      refused.code = "ERR_NOT_LOOPBACK";
+      return callback(refused, address, family);
+    }
+    callback(null, address, family);
+  });
+}) as typeof dns.lookup;
 
 /** Options of {@link IamApiClient}. */
 export interface IamApiClientOptions {
@@ -115,6 +156,7 @@ export class IamApiClient {
   private readonly random: () => number;
   private readonly logger: ((message: string) => void) | undefined;
   private httpsAgent: https.Agent | undefined;
+  private loopbackAgent: http.Agent | undefined;
   private fetchModule: Promise<NodeFetch> | undefined;
 
   /** @throws CredentialsError when the base URL is unusable */
@@ -143,7 +185,7 @@ export class IamApiClient {
       secrets: [callerIamToken],
       serviceAccountId,
       endpointForErrors: this.baseUrl,
-      parse: parseIssuedToken,
+      parse: (json) => parseIssuedToken(json, this.clock.now().toMillis()),
     });
   }
 
@@ -157,7 +199,7 @@ export class IamApiClient {
       body: { yandexPassportOauthToken: oauthToken },
       secrets: [oauthToken],
       endpointForErrors: this.baseUrl,
-      parse: parseIssuedToken,
+      parse: (json) => parseIssuedToken(json, this.clock.now().toMillis()),
     });
   }
 
@@ -171,7 +213,7 @@ export class IamApiClient {
       body: { jwt },
       secrets: [jwt],
       endpointForErrors: this.baseUrl,
-      parse: parseIssuedToken,
+      parse: (json) => parseIssuedToken(json, this.clock.now().toMillis()),
     });
   }
 
@@ -238,7 +280,11 @@ export class IamApiClient {
     return this.fetchModule;
   }
 
-  private agentFor(url: URL): https.Agent | undefined {
+  private agentFor(url: URL): http.Agent | undefined {
+    if (url.protocol === "http:" && isLoopbackHost(url.hostname)) {
+      this.loopbackAgent ??= new http.Agent({ lookup: loopbackOnlyLookup, keepAlive: false });
+      return this.loopbackAgent;
+    }
     if (url.protocol !== "https:" || this.caCertPem === undefined) return undefined;
     this.httpsAgent ??= new https.Agent({ ca: this.caCertPem, keepAlive: false });
     return this.httpsAgent;
@@ -289,6 +335,7 @@ export class IamApiClient {
     let text: string;
     let requestIdHeader: string | undefined;
     let retryAfterHeader: string | null;
+    let locationHeader: string | null;
     try {
       const response = await fetch(url, {
         method: spec.method,
@@ -300,14 +347,30 @@ export class IamApiClient {
         body: spec.body === undefined ? undefined : JSON.stringify(spec.body),
         signal: controller.signal,
         agent: this.agentFor(url),
-        redirect: "error",
+        // Never followed (see the redirect check below); "manual" hands the 3xx to us.
+        redirect: "manual",
+        size: MAX_RESPONSE_BODY_BYTES,
       });
       status = response.status;
-      requestIdHeader = response.headers.get("x-request-id") ?? undefined;
+      requestIdHeader = acceptRequestId(response.headers.get("x-request-id"));
       retryAfterHeader = response.headers.get("retry-after");
-      text = await response.text();
+      locationHeader = response.headers.get("location");
+      text = status >= 300 && status <= 399 ? "" : await response.text();
     } catch (error) {
       const timedOut = controller.signal.aborted;
+      if (!timedOut && (error as { type?: unknown }).type === "max-size") {
+        throw new AttemptError(
+          {
+            ...base,
+            kind: "oversized",
+            grpcCode: GrpcCode.RESOURCE_EXHAUSTED,
+            serverMessage: `the answer is larger than ${MAX_RESPONSE_BODY_BYTES} bytes`,
+          },
+          false,
+          undefined,
+          attemptNumber,
+        );
+      }
       const kind = timedOut ? "timeout" : isTlsTrustError(error) ? "tls" : "network";
       throw new AttemptError(
         {
@@ -336,6 +399,21 @@ export class IamApiClient {
       jsonOk = false;
     }
 
+    if (status >= 300 && status <= 399) {
+      throw new AttemptError(
+        {
+          ...base,
+          kind: "redirect",
+          httpStatus: status,
+          grpcCode: GrpcCode.UNKNOWN,
+          serverMessage: `HTTP ${status} redirect${describeLocation(locationHeader)}, not followed`,
+        },
+        false,
+        undefined,
+        attemptNumber,
+      );
+    }
+
     if (status < 200 || status > 299) {
       const rpc = readRpcStatus(json);
       const grpcCode = rpc.code ?? grpcCodeFromHttpStatus(status);
@@ -344,9 +422,8 @@ export class IamApiClient {
         {
           ...base,
           ...failure,
-          serverMessage: redact(
-            rpc.message ?? `HTTP ${status} without a google.rpc.Status body`,
-            spec.secrets,
+          serverMessage: oneLine(
+            redact(rpc.message ?? `HTTP ${status} without a google.rpc.Status body`, spec.secrets),
           ),
           requestId: rpc.requestId ?? requestIdHeader,
         },
@@ -397,7 +474,11 @@ function isTlsTrustError(error: unknown): boolean {
   return false;
 }
 
-function parseIssuedToken(json: unknown): IssuedToken | Malformed {
+/**
+ * A token answer: a non-empty `iamToken` and an `expiresAt` that is an RFC 3339 instant after
+ * `nowMs` (a token that arrives expired is of no use, and its holder would fail at once).
+ */
+function parseIssuedToken(json: unknown, nowMs: number): IssuedToken | Malformed {
   const record = json as { iamToken?: unknown; expiresAt?: unknown } | null | undefined;
   const iamToken = record?.iamToken;
   const expiresAt = record?.expiresAt;
@@ -405,7 +486,22 @@ function parseIssuedToken(json: unknown): IssuedToken | Malformed {
   if (typeof expiresAt !== "string") return new Malformed("expiresAt is missing");
   const expiresAtMs = parseInstantMs(expiresAt);
   if (expiresAtMs === undefined) return new Malformed("expiresAt is not an RFC 3339 instant");
+  if (expiresAtMs <= nowMs) {
+    return new Malformed(
+      `expiresAt ${formatInstant(expiresAtMs)} is not in the future (now ${formatInstant(nowMs)}): the token arrived expired; check this machine's clock`,
+    );
+  }
   return { iamToken, expiresAt, expiresAtMs };
+}
+
+/** ` to <origin>` for a redirect's Location, when it is an absolute URL; never its path or query. */
+function describeLocation(location: string | null): string {
+  if (location === null) return "";
+  try {
+    return ` to ${oneLine(new URL(location).origin, 200)}`;
+  } catch {
+    return "";
+  }
 }
 
 /** Reads a google.rpc.Status body: code, message and the RequestInfo's requestId. */
@@ -417,8 +513,8 @@ function readRpcStatus(json: unknown): { code?: number; message?: string; reques
   let requestId: string | undefined;
   if (Array.isArray(record.details)) {
     for (const detail of record.details) {
-      const id = (detail as { requestId?: unknown } | null)?.requestId;
-      if (typeof id === "string" && id !== "") {
+      const id = acceptRequestId((detail as { requestId?: unknown } | null)?.requestId);
+      if (id !== undefined) {
         requestId = id;
         break;
       }

@@ -7,8 +7,7 @@
  */
 import { createPrivateKey, type KeyObject } from "node:crypto";
 import { CredentialsError } from "./errors";
-import { describeForeignError } from "./redaction";
-import { type ReadFile, expandHome, isMissingFile } from "./settingFiles";
+import { type ReadFile, describeFileError, describeSettingValue, expandHome } from "./settingFiles";
 
 /** The fields of an authorized key file (`yc iam key create`) that the exchange needs. */
 export interface AuthorizedKey {
@@ -77,10 +76,16 @@ export function authorizedKeyFromObject(
   // The key file starts private_key with "PLEASE DO NOT REMOVE THIS LINE! Yandex.Cloud SA Key ID <...>".
   // Node's PEM parser skips it, but other parsers do not, and the stored key should be plain PEM.
   const privateKeyPem = rawKey.slice(begin);
+  let keyType: string | undefined;
   try {
-    loadPrivateKey(privateKeyPem);
+    keyType = loadPrivateKey(privateKeyPem).asymmetricKeyType;
   } catch {
     throw new CredentialsError(`${sourceName}: private_key is not a readable PEM private key.`);
+  }
+  if (keyType !== "rsa") {
+    throw new CredentialsError(
+      `${sourceName}: private_key is not an RSA private key (it is ${keyType ?? "of an unknown type"}); the JWT exchange signs with PS256, which needs the RSA_2048 or RSA_4096 key that \`yc iam key create\` writes.`,
+    );
   }
   return {
     id: (record.id as string).trim(),
@@ -94,7 +99,7 @@ export function authorizedKeyFromObject(
  * content itself (a value starting with `{`).
  *
  * @param settingName - how the setting is named in errors, e.g. `"environment YC_SERVICE_ACCOUNT_KEY_FILE"`
- * @throws CredentialsError (naming the setting and the path, never the key)
+ * @throws CredentialsError (naming the setting, and the path only when the value looks like one)
  */
 export function loadServiceAccountKey(
   value: string,
@@ -105,16 +110,16 @@ export function loadServiceAccountKey(
   const trimmed = value.trim();
   if (trimmed.startsWith("{")) return parseAuthorizedKey(trimmed, `${settingName} (inline JSON)`);
   const filePath = expandHome(trimmed, homeDir);
+  const named = describeSettingValue(filePath);
   let text: string;
   try {
     text = readFile(filePath);
   } catch (error) {
-    const reason = isMissingFile(error) ? "the file does not exist" : describeForeignError(error);
     throw new CredentialsError(
-      `${settingName} names the key file ${filePath}, which cannot be read: ${reason}. Set it to the path of an authorized key file (\`yc iam key create --output key.json\`) or to the file's JSON content.`,
+      `${settingName} is set to ${named}, which cannot be read as a key file: ${describeFileError(error)}. Set it to the path of an authorized key file (\`yc iam key create --output key.json\`) or to the file's JSON content.`,
     );
   }
-  return parseAuthorizedKey(text, `${settingName} (${filePath})`);
+  return parseAuthorizedKey(text, `${settingName} (${named})`);
 }
 
 /** Loads a PEM private key; throws when it is not one. */

@@ -20,7 +20,13 @@
  */
 import { type AuthorizedKey, authorizedKeyFromObject, loadServiceAccountKey } from "./authorizedKey";
 import { CredentialsError } from "./errors";
-import { type ReadFile, readFileFromDisk } from "./settingFiles";
+import {
+  type ReadFile,
+  describeSettingValue,
+  expandHome,
+  isReadableByOthers,
+  readFileFromDisk,
+} from "./settingFiles";
 import {
   ENV_VARS,
   STACK_CONFIG_KEYS,
@@ -53,6 +59,8 @@ export interface ResolvedChain {
   caCertPem?: string;
   /** Every place looked at, in order, with what was found (for the "nothing found" error). */
   tried: string[];
+  /** Things worth telling the user that do not stop the chain (a key file others can read). */
+  warnings: string[];
 }
 
 /** Inputs of {@link resolveCredentialChain}; everything injected so tests need no real HOME or env. */
@@ -61,6 +69,8 @@ export interface CredentialChainInput extends SettingSources {
   homeDir: string;
   /** Reads a UTF-8 file (default: from the disk). */
   readFile?: ReadFile;
+  /** Whether a file can be read by other users (default: its mode on the disk). */
+  isReadableByOthers?: (filePath: string) => boolean;
 }
 
 /**
@@ -72,6 +82,20 @@ export function classifyYcToken(value: string): "iamToken" | "oauthToken" {
   return token.startsWith("t1.") && token.split(".").length === 3 ? "iamToken" : "oauthToken";
 }
 
+/**
+ * Whether a token has the shape of a Yandex Cloud IAM token: the documented `t1.<base64url>.<base64url>`
+ * form (with optional `=` padding), or the older form the metadata service documentation shows
+ * (`CggVAgAAA...`). Used only to decide whether an *implicit* metadata-service fallback reached a
+ * Yandex VM: the same address and header serve other clouds' metadata APIs, whose tokens must
+ * never be sent to Yandex.
+ */
+export function hasYandexIamTokenShape(token: string): boolean {
+  return (
+    /^t1\.[A-Za-z0-9_-]+={0,2}\.[A-Za-z0-9_-]+={0,2}$/.test(token) ||
+    /^CggVAgAAA[A-Za-z0-9_+/=-]+$/.test(token)
+  );
+}
+
 /** What one source of the chain found. */
 interface SourceResult {
   /** The credential, when this source has one. */
@@ -80,6 +104,8 @@ interface SourceResult {
   tried: string;
   /** An API gateway setting that comes with the credential (a yc profile's `endpoint`). */
   endpoint?: Setting;
+  /** Warnings about the credential. */
+  warnings?: string[];
 }
 
 /** What every source can read. */
@@ -127,9 +153,16 @@ function tokenOrKeyFileSource(
     if (token) return { credential: tokenCredential(token), tried: `${tried}: found` };
     if (keyFile) {
       const key = loadServiceAccountKey(keyFile.value, keyFile.name, input.homeDir, readFile);
+      const keyPath = keyFile.value.startsWith("{") ? undefined : expandHome(keyFile.value, input.homeDir);
+      const shared = keyPath !== undefined && (input.isReadableByOthers ?? isReadableByOthers)(keyPath);
       return {
         credential: { kind: "serviceAccountKey", key, source: `${keyFile.name} (key ${key.id})` },
         tried: `${tried}: found`,
+        warnings: shared
+          ? [
+              `the key file ${describeSettingValue(keyPath)} (${keyFile.name}) can be read by other users of this machine; restrict it: chmod 600`,
+            ]
+          : [],
       };
     }
     return { tried: `${tried}: not set` };
@@ -219,5 +252,5 @@ export function resolveCredentialChain(input: CredentialChainInput): ResolvedCha
   };
   const { endpoint, endpointSource } = resolveIamEndpoint(input, found?.endpoint);
   const caCertPem = resolveCaCertPem(input, input.homeDir, readFile);
-  return { credential, endpoint, endpointSource, caCertPem, tried };
+  return { credential, endpoint, endpointSource, caCertPem, tried, warnings: found?.warnings ?? [] };
 }

@@ -15,15 +15,24 @@ export const DEFAULT_METADATA_ADDR = "169.254.169.254";
 /** Path of the metadata service's token for the VM's default service account. */
 export const METADATA_TOKEN_PATH = "/computeMetadata/v1/instance/service-accounts/default/token";
 
-/** Whether a URL hostname is a loopback address: 127.0.0.0/8, ::1 or localhost. */
-export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, "").toLowerCase();
-  if (host === "localhost" || host.endsWith(".localhost")) return true;
+/** Whether an IP address (v4 or v6, brackets allowed) is a loopback address: 127.0.0.0/8 or ::1. */
+export function isLoopbackAddress(address: string): boolean {
+  const host = address.replace(/^\[|\]$/g, "").toLowerCase();
   if (host === "::1" || host === "0:0:0:0:0:0:0:1") return true;
-  const octets = host.split(".");
+  const v4 = host.startsWith("::ffff:") ? host.slice("::ffff:".length) : host;
+  const octets = v4.split(".");
   return (
     octets.length === 4 && octets[0] === "127" && octets.every((o) => /^\d{1,3}$/.test(o) && Number(o) <= 255)
   );
+}
+
+/**
+ * Whether a URL hostname names the loopback interface: `localhost`, 127.0.0.0/8 or `[::1]`. Only
+ * the bare name `localhost`: subdomains of it are resolved through DNS on many systems. The API
+ * client also checks that the address a name resolves to is a loopback address.
+ */
+export function isLoopbackHost(hostname: string): boolean {
+  return hostname.toLowerCase() === "localhost" || isLoopbackAddress(hostname);
 }
 
 /**

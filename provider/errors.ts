@@ -15,7 +15,7 @@ export class IamApiError extends Error {
   override readonly name = "IamApiError";
   /** The operation that failed. */
   readonly operation: IamOperation;
-  /** How it failed (`http`, `network`, `timeout`, `malformed`). */
+  /** How it failed (`http`, `network`, `timeout`, `tls`, `redirect`, `oversized`, `malformed`). */
   readonly kind: IamFailureKind;
   /** The HTTP status, or `undefined` when the server did not answer. */
   readonly httpStatus: number | undefined;

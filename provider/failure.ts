@@ -13,9 +13,12 @@ export type IamOperation =
  * - `network`: no answer (connection refused, reset, dropped, DNS);
  * - `timeout`: no complete answer within the per-attempt timeout;
  * - `tls`: the endpoint's TLS certificate is not trusted (not retried: it would not change);
+ * - `redirect`: the endpoint answered with a redirect, which is never followed (credentials
+ *   would travel to wherever it points);
+ * - `oversized`: the answer is larger than any real answer (a hostile or broken endpoint);
  * - `malformed`: a success status with a body that is not the documented shape.
  */
-export type IamFailureKind = "http" | "network" | "timeout" | "tls" | "malformed";
+export type IamFailureKind = "http" | "network" | "timeout" | "tls" | "redirect" | "oversized" | "malformed";
 
 /** What the API client knows about a failed call (already redacted: it holds no secret). */
 export interface IamCallFailure {

@@ -54,7 +54,33 @@ export function describeForeignError(error: unknown, secrets: readonly (string |
     const code = (error as { code?: unknown }).code;
     const causeCode = (error as { cause?: { code?: unknown } }).cause?.code;
     const codeText = typeof code === "string" ? code : typeof causeCode === "string" ? causeCode : undefined;
-    return redact(`${error.name}${codeText ? ` ${codeText}` : ""}: ${error.message}`, secrets);
+    return oneLine(redact(`${error.name}${codeText ? ` ${codeText}` : ""}: ${error.message}`, secrets));
   }
-  return redact(String(error), secrets);
+  return oneLine(redact(String(error), secrets));
+}
+
+/** ANSI escape sequences (colours, cursor moves) that a terminal would interpret. */
+const ANSI_ESCAPE = new RegExp(String.raw`\u001b\[[0-9;?]*[A-Za-z]`, "g");
+/** Control characters, line and paragraph separators: anything that could start a new line. */
+const CONTROL_CHARACTERS = new RegExp(String.raw`[\u0000-\u001f\u007f-\u009f\u2028\u2029]+`, "g");
+
+/** The longest server message kept in an error or a log line, in characters. */
+export const MAX_SERVER_MESSAGE_CHARS = 500;
+
+/**
+ * Makes foreign text safe for one line of a message or a log: control characters (newlines,
+ * ANSI escape sequences) become spaces, so a server cannot inject lines or colours, and the text
+ * is cut at {@link MAX_SERVER_MESSAGE_CHARS}.
+ */
+export function oneLine(text: string, maxChars = MAX_SERVER_MESSAGE_CHARS): string {
+  const flat = text.replace(ANSI_ESCAPE, " ").replace(CONTROL_CHARACTERS, " ");
+  return flat.length > maxChars ? `${flat.slice(0, maxChars)}… (cut at ${maxChars} characters)` : flat;
+}
+
+/**
+ * A server's request id, when it has the shape of one (letters, digits, `.`, `_`, `:`, `-`; at
+ * most 128 characters); anything else is dropped rather than carried into messages.
+ */
+export function acceptRequestId(value: unknown): string | undefined {
+  return typeof value === "string" && /^[A-Za-z0-9._:-]{1,128}$/.test(value) ? value : undefined;
 }

@@ -55,14 +55,14 @@ export interface AttemptFailure {
 }
 
 /**
- * Whether a failed attempt is transient. Network failures and timeouts are; a malformed success
- * answer and an untrusted TLS certificate are not (the same endpoint would answer the same way);
- * 400/401/403/404 never are, whatever
- * the body says; otherwise a retryable HTTP status or gRPC code decides.
+ * Whether a failed attempt is transient. Network failures and timeouts are; a malformed or
+ * oversized answer, a redirect and an untrusted TLS certificate are not (the same endpoint would
+ * answer the same way); 400/401/403/404 never are, whatever the body says; otherwise a retryable
+ * HTTP status or gRPC code decides.
  */
 export function isRetryable(failure: AttemptFailure): boolean {
   if (failure.kind === "network" || failure.kind === "timeout") return true;
-  if (failure.kind === "malformed" || failure.kind === "tls") return false;
+  if (failure.kind !== "http") return false;
   if (failure.httpStatus !== undefined && NON_RETRYABLE_HTTP_STATUSES.has(failure.httpStatus)) return false;
   if (failure.httpStatus !== undefined && RETRYABLE_HTTP_STATUSES.has(failure.httpStatus)) return true;
   return failure.grpcCode !== undefined && RETRYABLE_GRPC_CODES.has(failure.grpcCode);

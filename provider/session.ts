@@ -6,7 +6,7 @@
 import { type CallOverrides, IamApiClient, type IssuedToken } from "./apiClient";
 import { type CallerTokenSource, CallerTokenCache, StaticCallerToken } from "./callerToken";
 import type { Clock } from "./clock";
-import { type ResolvedChain, resolveCredentialChain } from "./credentials";
+import { type ResolvedChain, hasYandexIamTokenShape, resolveCredentialChain } from "./credentials";
 import { CredentialsError, IamApiError } from "./errors";
 import type { IamOperation } from "./failure";
 import { createKeyJwt } from "./jwt";
@@ -206,13 +206,16 @@ class Session implements IamSession {
       }
       case "metadata": {
         const url = credential.metadataBaseUrl;
-        let confirmed = !credential.fallback;
-        caller = cache(async () => {
-          if (confirmed) return client.metadataToken(url);
-          const token = await this.probeMetadata(client, url, chain);
-          confirmed = true;
-          return token;
-        });
+        if (!credential.fallback) {
+          caller = cache(() => client.metadataToken(url));
+        } else {
+          let answered = false;
+          caller = cache(async () => {
+            const token = await this.probeMetadata(client, url, chain, answered);
+            answered = true;
+            return token;
+          });
+        }
         secrets = [];
         break;
       }
@@ -220,33 +223,57 @@ class Session implements IamSession {
     o.logger?.(
       `Yandex Cloud IAM: caller credentials from ${credential.source}; IAM endpoint ${chain.endpoint} (${chain.endpointSource}).`,
     );
+    for (const warning of chain.warnings) o.logger?.(`warning: ${warning}`);
     this.resolved = { chain, client, caller, secrets };
     return this.resolved;
   }
 
   /**
-   * First contact with the metadata service when nothing else was configured: one quick attempt.
-   * No answer means "not on a VM", which is reported as the chain's "nothing found" error listing
-   * every place that was tried.
+   * The metadata service when nothing else was configured. The first contact is one quick
+   * attempt: no answer means "not on a VM". A token that does not have the shape of a Yandex
+   * IAM token means another cloud's metadata service answered (Google Cloud's uses the same
+   * address and header); it is never used. Both are reported as the chain's "nothing found"
+   * error listing every place that was tried, without the token.
    */
-  private async probeMetadata(client: IamApiClient, url: string, chain: ResolvedChain): Promise<IssuedToken> {
-    const overrides: CallOverrides = {
-      maxAttempts: 1,
-      timeoutMs: this.options.metadataProbeTimeoutMs ?? METADATA_PROBE_TIMEOUT_MS,
-    };
+  private async probeMetadata(
+    client: IamApiClient,
+    url: string,
+    chain: ResolvedChain,
+    answeredBefore: boolean,
+  ): Promise<IssuedToken> {
+    const overrides: CallOverrides | undefined = answeredBefore
+      ? undefined
+      : { maxAttempts: 1, timeoutMs: this.options.metadataProbeTimeoutMs ?? METADATA_PROBE_TIMEOUT_MS };
+    let token: IssuedToken;
     try {
-      return await client.metadataToken(url, overrides);
+      token = await client.metadataToken(url, overrides);
     } catch (error) {
-      if (error instanceof IamApiError && (error.kind === "network" || error.kind === "timeout")) {
-        const tried = [...chain.tried, `${chain.credential.source}: no answer (${error.grpcCodeName})`];
-        throw new CredentialsError(
-          `No Yandex Cloud credentials found. Tried, in order: ${tried.map((t, i) => `(${i + 1}) ${t}`).join("; ")}. ` +
-            "Set stack config yandex:token or yandex:serviceAccountKeyFile (`pulumi config set --secret yandex:token ...`), " +
-            "or the environment variable YC_TOKEN or YC_SERVICE_ACCOUNT_KEY_FILE, or run `yc init`, or run on a Yandex Compute VM with a service account attached.",
-          tried,
-        );
+      if (
+        !answeredBefore &&
+        error instanceof IamApiError &&
+        (error.kind === "network" || error.kind === "timeout")
+      ) {
+        throw noCredentialsFound(chain, `no answer (${error.grpcCodeName})`);
       }
       throw error;
     }
+    if (!hasYandexIamTokenShape(token.iamToken)) {
+      throw noCredentialsFound(
+        chain,
+        "answered with a token that does not have the shape of a Yandex Cloud IAM token (another cloud's metadata service, such as Google Cloud's, answers at this address); it was not used",
+      );
+    }
+    return token;
   }
+}
+
+/** The chain's "nothing found" error, with what the metadata fallback found as its last line. */
+function noCredentialsFound(chain: ResolvedChain, metadataOutcome: string): CredentialsError {
+  const tried = [...chain.tried, `${chain.credential.source}: ${metadataOutcome}`];
+  return new CredentialsError(
+    `No Yandex Cloud credentials found. Tried, in order: ${tried.map((t, i) => `(${i + 1}) ${t}`).join("; ")}. ` +
+      "Set stack config yandex:token or yandex:serviceAccountKeyFile (`pulumi config set --secret yandex:token ...`), " +
+      "or the environment variable YC_TOKEN or YC_SERVICE_ACCOUNT_KEY_FILE, or run `yc init`, or run on a Yandex Compute VM with a service account attached.",
+    tried,
+  );
 }

@@ -10,8 +10,7 @@ import {
   validateIamBaseUrl,
 } from "./endpoints";
 import { CredentialsError } from "./errors";
-import { describeForeignError } from "./redaction";
-import { type ReadFile, expandHome } from "./settingFiles";
+import { type ReadFile, describeFileError, describeSettingValue, expandHome } from "./settingFiles";
 
 /**
  * Stack config keys read by the provider. In `yandex:` only the keys the Pulumi Yandex provider
@@ -169,16 +168,17 @@ export function resolveCaCertPem(
     stackSetting(sources, STACK_CONFIG_KEYS.iamCaCertFile) ?? envSetting(sources, ENV_VARS.iamCaCertFile);
   if (!setting) return undefined;
   const filePath = expandHome(setting.value, homeDir);
+  const named = describeSettingValue(filePath);
   let pem: string;
   try {
     pem = readFile(filePath);
   } catch (error) {
     throw new CredentialsError(
-      `${setting.name} names ${filePath}, which cannot be read: ${describeForeignError(error)}.`,
+      `${setting.name} is set to ${named}, which cannot be read: ${describeFileError(error)}.`,
     );
   }
   if (!pem.includes("-----BEGIN CERTIFICATE-----")) {
-    throw new CredentialsError(`${setting.name} names ${filePath}, which holds no PEM certificate.`);
+    throw new CredentialsError(`${setting.name} is set to ${named}, which holds no PEM certificate.`);
   }
   return pem;
 }

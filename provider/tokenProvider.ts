@@ -9,6 +9,7 @@
 import { randomBytes } from "node:crypto";
 import type { Clock } from "./clock";
 import type { IssuedToken } from "./apiClient";
+import { IamApiError } from "./errors";
 import { humanDuration, parseDurationMs, parseInstantMs } from "./instants";
 import { DEFAULT_RENEW_BEFORE, renewalStatus, type RenewalStatus } from "./renewal";
 import { CONFIGURED_STACK_CONFIG_KEYS, renamedKeyErrors } from "./settings";
@@ -64,10 +65,16 @@ export interface SessionSettings {
 
 /** Dependencies of {@link createTokenProvider}. */
 export interface TokenProviderDependencies {
-  /** Where time comes from. */
-  clock: Clock;
-  /** Builds the IAM session after `configure`; called at most once per configuration, on first use. */
-  createSession: (settings: SessionSettings) => TokenIssuer;
+  /**
+   * Where time comes from, for the settings `configure` received; called at most once per
+   * configuration, on first use.
+   */
+  createClock: (settings: SessionSettings) => Clock;
+  /**
+   * Builds the IAM session after `configure`, on the provider's clock; called at most once per
+   * configuration, on first use.
+   */
+  createSession: (settings: SessionSettings, clock: Clock) => TokenIssuer;
   /** Shows a line to the person running Pulumi (diagnostics); never receives a secret. */
   report: (message: string) => void;
 }
@@ -103,6 +110,12 @@ export interface TokenProvider {
   /** Forgets (and with `revokeOnDelete`, revokes) the token. */
   delete(id: string, props: Partial<TokenOutputs>): Promise<void>;
 }
+
+/**
+ * Answers to a revoke that mean the token is already gone: 400 (revoked, expired or not a token
+ * the API knows) and 404.
+ */
+const TOKEN_GONE_STATUSES: ReadonlySet<number> = new Set([400, 404]);
 
 function isUnknown(value: unknown): boolean {
   return value === PULUMI_UNKNOWN_VALUE;
@@ -166,16 +179,22 @@ export function serviceAccountIdFromResourceId(id: string): string | undefined {
 
 /** Builds a provider on the given clock, session factory and reporter. */
 export function createTokenProvider(dependencies: TokenProviderDependencies): TokenProvider {
-  const { clock, report } = dependencies;
+  const { report } = dependencies;
   let stackConfig: Record<string, string | undefined> = {};
   let session: TokenIssuer | undefined;
+  let clock: Clock | undefined;
+
+  function currentClock(): Clock {
+    clock ??= dependencies.createClock({ stackConfig });
+    return clock;
+  }
 
   function issuer(): TokenIssuer {
-    session ??= dependencies.createSession({ stackConfig });
+    session ??= dependencies.createSession({ stackConfig }, currentClock());
     return session;
   }
 
-  const nowMs = (): number => clock.now().toMillis();
+  const nowMs = (): number => currentClock().now().toMillis();
 
   async function issue(inputs: {
     serviceAccountId: string;
@@ -214,6 +233,7 @@ export function createTokenProvider(dependencies: TokenProviderDependencies): To
     async configure(req) {
       stackConfig = Object.fromEntries(CONFIGURED_STACK_CONFIG_KEYS.map((key) => [key, req.config.get(key)]));
       session = undefined;
+      clock = undefined;
     },
 
     /** Also refuses stack config keys of earlier versions, so that `preview` names the new key. */
@@ -340,7 +360,18 @@ export function createTokenProvider(dependencies: TokenProviderDependencies): To
       if (expiresAtMs !== undefined && expiresAtMs <= nowMs()) {
         return; // an expired token needs no revocation, and the API would refuse the caller anyway
       }
-      await issuer().revokeToken(props.iamToken);
+      try {
+        await issuer().revokeToken(props.iamToken);
+      } catch (error) {
+        // Already revoked (perhaps by an attempt whose answer was lost), revoked elsewhere, or
+        // unknown: the token is gone, which is what delete wants. Failing here would block every
+        // `destroy` until the token expires.
+        if (!(error instanceof IamApiError) || !TOKEN_GONE_STATUSES.has(error.httpStatus ?? 0)) throw error;
+        report(
+          `IAM token for service account ${props.serviceAccountId ?? "?"} was already revoked, expired or unknown to the IAM API ` +
+            `(${error.grpcCodeName}${error.requestId ? `, requestId ${error.requestId}` : ""}): nothing left to revoke; the resource is deleted.`,
+        );
+      }
     },
   };
 }

@@ -10,9 +10,11 @@
  * Pulumi. The instance lives once per provider process.
  */
 import * as os from "node:os";
-import { type Clock, clockFromEnvironment } from "./clock";
+import { CLOCK_OFFSET_ENV, type Clock, clockFromEnvironment, systemClock } from "./clock";
+import { isLoopbackHost } from "./endpoints";
 import { createIamSession } from "./session";
-import { createTokenProvider } from "./tokenProvider";
+import { resolveIamEndpoint } from "./settings";
+import { type SessionSettings, createTokenProvider } from "./tokenProvider";
 
 export type { ProviderConfig, TokenInputs, TokenOutputs } from "./tokenProvider";
 export { serviceAccountIdFromResourceId } from "./tokenProvider";
@@ -21,23 +23,30 @@ function report(message: string): void {
   process.stderr.write(`pulumi-yandex-iam-token: ${message}\n`);
 }
 
-let environmentClock: Clock | undefined;
-
 /**
- * The clock is made on first use, not at load: an invalid clock setting then fails the operation
- * that needs the time, with its message, instead of the program's import of the SDK.
+ * The real clock, or with the test hook {@link CLOCK_OFFSET_ENV} a shifted one, which is refused
+ * unless the IAM endpoint is on this machine: against the real cloud a provider running hours
+ * ahead would renew tokens early and report expiries that have not happened.
+ *
+ * @throws Error naming the variable and the endpoint
  */
-const clock: Clock = {
-  now: () => {
-    environmentClock ??= clockFromEnvironment(process.env);
-    return environmentClock.now();
-  },
-};
+function providerClock({ stackConfig }: SessionSettings): Clock {
+  const clock = clockFromEnvironment(process.env);
+  if (clock === systemClock) return clock;
+  const { endpoint, endpointSource } = resolveIamEndpoint({ stackConfig, env: process.env });
+  if (!isLoopbackHost(new URL(endpoint).hostname)) {
+    throw new Error(
+      `${CLOCK_OFFSET_ENV} is set, but the IAM endpoint ${endpoint} (${endpointSource}) is not on this machine. ` +
+        `The clock offset is a test hook for the IAM emulator and is refused against any other endpoint: unset ${CLOCK_OFFSET_ENV}.`,
+    );
+  }
+  return clock;
+}
 
 const provider = createTokenProvider({
-  clock,
   report,
-  createSession: ({ stackConfig }) =>
+  createClock: providerClock,
+  createSession: ({ stackConfig }, clock) =>
     createIamSession({ stackConfig, env: process.env, homeDir: os.homedir(), clock, logger: report }),
 });
 

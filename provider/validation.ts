@@ -40,7 +40,7 @@ export function validateServiceAccountId(value: unknown): InputFailure[] {
     return [
       {
         property,
-        reason: `serviceAccountId must contain only letters and digits (such as "ajeabc123..."), got "${value}"`,
+        reason: `serviceAccountId must contain only letters and digits (such as "ajeabc123..."), got ${describeInput(value)}`,
       },
     ];
   }
@@ -66,18 +66,18 @@ export function validateRenewBefore(value: unknown): InputFailure[] {
     return [
       {
         property,
-        reason: `renewBefore must be an ISO 8601 duration such as "PT1H" or "PT30M", got "${value}"`,
+        reason: `renewBefore must be an ISO 8601 duration such as "PT1H" or "PT30M", got ${describeInput(value)}`,
       },
     ];
   }
   if (renewBeforeMs <= 0) {
-    return [{ property, reason: `renewBefore must be a positive duration, got "${value}"` }];
+    return [{ property, reason: `renewBefore must be a positive duration, got ${describeInput(value)}` }];
   }
   if (renewBeforeMs >= MAX_TOKEN_LIFETIME_MS) {
     return [
       {
         property,
-        reason: `renewBefore must be shorter than the 12 h token lifetime (PT12H), got "${value}": every token would always be due`,
+        reason: `renewBefore must be shorter than the 12 h token lifetime (PT12H), got ${describeInput(value)}: every token would always be due`,
       },
     ];
   }
@@ -92,6 +92,20 @@ export function validateRevokeOnDelete(value: unknown): InputFailure[] {
   return [
     { property: "revokeOnDelete", reason: `revokeOnDelete must be a boolean, got ${describeType(value)}` },
   ];
+}
+
+/** Values this short, of these characters and without a credential's prefix, are quoted back. */
+const QUOTABLE_INPUT = /^[A-Za-z0-9 .,:+-]{0,24}$/;
+const CREDENTIAL_PREFIX = /^(t1\.|y[0-3]_|eyJ|AQAA|CggVAgAAA|-----)/;
+
+/**
+ * A string input as a message shows it: quoted when it is short and cannot be a credential,
+ * otherwise only its length (a secret pasted into the wrong property must not be printed back).
+ */
+export function describeInput(value: string): string {
+  return QUOTABLE_INPUT.test(value) && !CREDENTIAL_PREFIX.test(value)
+    ? `"${value}"`
+    : `a string of ${value.length} characters (not shown: it could be a credential)`;
 }
 
 function describeType(value: unknown): string {

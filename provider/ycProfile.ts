@@ -6,7 +6,7 @@ import * as path from "node:path";
 import * as yaml from "js-yaml";
 import { CredentialsError } from "./errors";
 import { nonEmpty } from "./settings";
-import { type ReadFile, isMissingFile } from "./settingFiles";
+import { type ReadFile, SettingFileError, isMissingFile } from "./settingFiles";
 
 /** What the yc CLI's active profile holds. */
 export interface YcProfile {
@@ -38,7 +38,8 @@ export function readYcProfile(configPath: string, readFile: ReadFile): YcProfile
   try {
     text = readFile(configPath);
   } catch (error) {
-    return isMissingFile(error) ? "file not found" : "file not readable";
+    if (isMissingFile(error)) return "file not found";
+    return error instanceof SettingFileError ? `file not usable: ${error.message}` : "file not readable";
   }
   let doc: unknown;
   try {

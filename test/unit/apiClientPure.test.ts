@@ -30,7 +30,7 @@ test("parseInstantMs: rejects values that are not RFC 3339 instants", () => {
   }
 });
 
-test("isLoopbackHost: 127.0.0.0/8, ::1 and localhost only", () => {
+test("isLoopbackHost: 127.0.0.0/8, ::1 and the bare name localhost only", () => {
   for (const host of ["127.0.0.1", "127.1.2.3", "localhost", "[::1]", "::1", "LOCALHOST"]) {
     assert.equal(isLoopbackHost(host), true, host);
   }
@@ -39,6 +39,8 @@ test("isLoopbackHost: 127.0.0.0/8, ::1 and localhost only", () => {
     "10.0.0.1",
     "example.com",
     "127.0.0.1.example.com",
+    "evil.localhost",
+    "localhost.example.com",
     "[::2]",
     "169.254.169.254",
   ]) {

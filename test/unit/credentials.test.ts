@@ -140,7 +140,7 @@ test("chain: endpoint precedence stack config > YC_IAM_ENDPOINT > default; http 
 test("chain: unreadable key file and broken YAML give errors without secrets", () => {
   assert.throws(
     () => resolveCredentialChain(input({ env: { YC_SERVICE_ACCOUNT_KEY_FILE: "/missing/key.json" } })),
-    /YC_SERVICE_ACCOUNT_KEY_FILE names the key file \/missing\/key\.json, which cannot be read: the file does not exist/,
+    /YC_SERVICE_ACCOUNT_KEY_FILE is set to \/missing\/key\.json, which cannot be read as a key file: no such file exists/,
   );
   const yaml = "current: x\nprofiles:\n  x:\n    token: y0_leaky_secret_value\n   bad: [\n";
   assert.throws(

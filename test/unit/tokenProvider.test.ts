@@ -50,7 +50,7 @@ function harness(): Harness {
   const reports: string[] = [];
   const sessions: SessionSettings[] = [];
   const provider = createTokenProvider({
-    clock,
+    createClock: () => clock,
     report: (message) => reports.push(message),
     createSession: (settings) => {
       sessions.push(settings);
