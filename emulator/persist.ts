@@ -94,6 +94,8 @@ export interface StatePersisterOptions {
   maxRetryDelayMs?: number;
   /** Where failures are reported (default: a line on stderr). Never given file content. */
   onError?: (message: string) => void;
+  /** Called after each successful write (lets tests wait for a retry instead of sleeping). */
+  onWritten?: () => void;
 }
 
 /**
@@ -109,6 +111,7 @@ export class StatePersister {
   private readonly retryDelayMs: number;
   private readonly maxRetryDelayMs: number;
   private readonly onError: (message: string) => void;
+  private readonly onWritten: () => void;
 
   /**
    * @param path state file
@@ -124,6 +127,7 @@ export class StatePersister {
     this.retryDelayMs = options.retryDelayMs ?? 1000;
     this.maxRetryDelayMs = options.maxRetryDelayMs ?? 30_000;
     this.onError = options.onError ?? ((message) => process.stderr.write(`${message}\n`));
+    this.onWritten = options.onWritten ?? (() => {});
   }
 
   /** Consecutive failed writes since the last successful one. */
@@ -153,6 +157,7 @@ export class StatePersister {
     this.cancel();
     writeFileAtomicPrivate(this.path, `${JSON.stringify(this.collect())}\n`);
     this.failures = 0;
+    this.onWritten();
   }
 
   /**

@@ -33,7 +33,7 @@ export function mintIamTokenString(padded = false): string {
   // 45..75 random bytes encode to 60..100 base64url characters; a padded token takes a length
   // that is not a multiple of 3, so its middle part really ends in `=` or `==`.
   let middleBytes = 45 + randomInt(31);
-  if (padded && middleBytes % 3 === 0) middleBytes += 1 + randomInt(2);
+  if (padded && middleBytes % 3 === 0) middleBytes += middleBytes < 75 ? 1 : -1;
   const middle = takeRandom(middleBytes).toString("base64url");
   // 64 bytes encode to exactly 86 base64url characters (88 with standard padding).
   const signature = takeRandom(64).toString("base64url");
