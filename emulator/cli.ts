@@ -91,13 +91,9 @@ async function main(): Promise<number> {
       (values["admin-token"] as string | undefined) ??
       (envAdminToken !== undefined && envAdminToken !== "" ? envAdminToken : undefined),
   });
-  process.stdout.write(`yc-iam-emulator listening on ${emulator.baseUrl}\n`);
-  if (values["print-json"] === true) {
-    process.stdout.write(
-      `${JSON.stringify({ baseUrl: emulator.baseUrl, adminToken: emulator.adminToken, caCertPem: emulator.caCertPem })}\n`,
-    );
-  }
-  await new Promise<void>((resolve) => {
+  // Handle signals before announcing readiness: a caller that stops the emulator as soon as it
+  // read the line must get a clean shutdown, not the default signal death.
+  const stopped = new Promise<void>((resolve) => {
     const stop = (): void => {
       process.off("SIGINT", stop);
       process.off("SIGTERM", stop);
@@ -106,6 +102,13 @@ async function main(): Promise<number> {
     process.on("SIGINT", stop);
     process.on("SIGTERM", stop);
   });
+  process.stdout.write(`yc-iam-emulator listening on ${emulator.baseUrl}\n`);
+  if (values["print-json"] === true) {
+    process.stdout.write(
+      `${JSON.stringify({ baseUrl: emulator.baseUrl, adminToken: emulator.adminToken, caCertPem: emulator.caCertPem })}\n`,
+    );
+  }
+  await stopped;
   return 0;
 }
 

@@ -124,6 +124,14 @@ describe("yc-iam-emulator CLI", () => {
     assert.equal(await flagWins.exit, 0);
   });
 
+  it("exits cleanly when signalled right after printing its URL (signals are handled before it)", async () => {
+    for (let i = 0; i < 5; i++) {
+      const started = await startCli(["--admin-token", "a"]);
+      started.child.kill(i % 2 === 0 ? "SIGTERM" : "SIGINT");
+      assert.equal(await started.exit, 0, `run ${i}`);
+    }
+  });
+
   it("bounds the request log with --request-log-max-bytes", async () => {
     const started = await startCli(["--admin-token", "a", "--request-log-max-bytes", "5000"]);
     try {
