@@ -1,8 +1,9 @@
 import { request as httpsRequest } from "node:https";
 import type { FaultSpec } from "./faults";
-import type { RequestCounts, RequestLogEntry } from "./requestLog";
+import type { RequestCounts, RequestLogEntry, RequestLogStats } from "./requestLog";
+import type { StoreSettings } from "./settings";
 import type { AuthorizedKeyFile } from "./sideApi";
-import type { ServiceAccount, StoreSettings } from "./store";
+import type { ServiceAccount } from "./store";
 
 /** Error thrown by {@link EmulatorAdminClient} for a non-2xx answer; carries the parsed Status. */
 export class EmulatorAdminError extends Error {
@@ -18,10 +19,23 @@ export class EmulatorAdminError extends Error {
   }
 }
 
+/** Default time a side-API call may take, in ms. */
+export const DEFAULT_ADMIN_TIMEOUT_MS = 30_000;
+
 /** Options of {@link EmulatorAdminClient}. */
 export interface EmulatorAdminClientOptions {
   /** CA certificate (PEM) to trust when the emulator uses TLS with its self-signed certificate. */
   caCertPem?: string;
+  /** Longest a call may take, in ms, before it fails (default {@link DEFAULT_ADMIN_TIMEOUT_MS}). */
+  timeoutMs?: number;
+}
+
+/** What `GET /_emulator/stats` answers. */
+export interface EmulatorStats {
+  /** Request-log size and bounds. */
+  requestLog: RequestLogStats;
+  /** The emulator process's used heap, in bytes. */
+  heapUsedBytes: number;
 }
 
 /** A role binding as the side API takes it. */
@@ -37,6 +51,8 @@ export interface RoleBindingInput {
 /**
  * Typed helper over the emulator's side API (`/_emulator/...`), for tests, examples and scripts.
  * Uses global fetch, or node:https when a CA certificate must be trusted. Not the product's client.
+ * It never follows a redirect (the admin token goes to the emulator only) and every call has a
+ * time limit.
  */
 export class EmulatorAdminClient {
   private readonly baseUrl: string;
@@ -187,9 +203,31 @@ export class EmulatorAdminClient {
     return (await this.call<{ now: string }>("POST", "/_emulator/clock", { set: rfc3339 })).now;
   }
 
-  /** Extension: changes behaviour switches (expiresAt format, token reuse, metadata account). */
-  updateSettings(patch: Partial<StoreSettings>): Promise<StoreSettings> {
+  /**
+   * Changes behaviour switches (see {@link StoreSettings}). `null` for `metadataServiceAccountId`
+   * detaches the VM's service account; for `rateLimitRetryAfterSeconds` it stops adding Retry-After.
+   */
+  updateSettings(
+    patch: Partial<
+      Omit<StoreSettings, "metadataServiceAccountId" | "rateLimitRetryAfterSeconds"> & {
+        /** Service account attached to the emulated VM; `null` detaches it. */
+        metadataServiceAccountId: string | null;
+        /** Retry-After (s) on 429 faults without their own; `null` for none. */
+        rateLimitRetryAfterSeconds: number | null;
+      }
+    >,
+  ): Promise<StoreSettings> {
     return this.call("PATCH", "/_emulator/settings", patch);
+  }
+
+  /** The current behaviour switches. */
+  settings(): Promise<StoreSettings> {
+    return this.call("GET", "/_emulator/settings");
+  }
+
+  /** Request-log size and bounds, and the emulator's heap use. */
+  stats(): Promise<EmulatorStats> {
+    return this.call("GET", "/_emulator/stats");
   }
 
   private async call<T>(
@@ -202,13 +240,37 @@ export class EmulatorAdminClient {
     const text = body === undefined ? undefined : JSON.stringify(body);
     if (text !== undefined) headers["Content-Type"] = "application/json";
     const url = `${this.baseUrl}${path}`;
-    const { status, responseText } =
-      this.options.caCertPem !== undefined && url.startsWith("https:")
-        ? await httpsCall(url, method, headers, text, this.options.caCertPem)
-        : await fetch(url, { method, headers, body: text }).then(async (r) => ({
-            status: r.status,
-            responseText: await r.text(),
-          }));
+    const timeoutMs = this.options.timeoutMs ?? DEFAULT_ADMIN_TIMEOUT_MS;
+    let answer: { status: number; responseText: string };
+    try {
+      answer =
+        this.options.caCertPem !== undefined && url.startsWith("https:")
+          ? await httpsCall(url, method, headers, text, this.options.caCertPem, timeoutMs)
+          : await fetch(url, {
+              method,
+              headers,
+              body: text,
+              redirect: "manual",
+              signal: AbortSignal.timeout(timeoutMs),
+            }).then(async (r) => ({ status: r.status, responseText: await r.text() }));
+    } catch (error) {
+      const name = (error as Error)?.name;
+      if (name === "TimeoutError" || name === "AbortError") {
+        throw new Error(`emulator side API ${method} ${path} did not answer within ${timeoutMs} ms`, {
+          cause: error,
+        });
+      }
+      throw error;
+    }
+    const { status, responseText } = answer;
+    if (status >= 300 && status < 400) {
+      throw new EmulatorAdminError(
+        status,
+        undefined,
+        `emulator side API ${method} ${path} answered a redirect (HTTP ${status}); ` +
+          "it is not followed, so the admin token only ever goes to the emulator's own address",
+      );
+    }
     let parsed: unknown;
     try {
       parsed = JSON.parse(responseText);
@@ -233,17 +295,28 @@ function httpsCall(
   headers: Record<string, string>,
   body: string | undefined,
   ca: string,
+  timeoutMs: number,
 ): Promise<{ status: number; responseText: string }> {
   return new Promise((resolve, reject) => {
+    // node:https never follows redirects; a 3xx reaches the caller's check as it is.
     const req = httpsRequest(url, { method, headers, ca }, (res) => {
       const chunks: Buffer[] = [];
       res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () =>
-        resolve({ status: res.statusCode ?? 0, responseText: Buffer.concat(chunks).toString("utf8") }),
-      );
+      res.on("end", () => {
+        clearTimeout(timer);
+        resolve({ status: res.statusCode ?? 0, responseText: Buffer.concat(chunks).toString("utf8") });
+      });
       res.on("error", reject);
     });
-    req.on("error", reject);
+    const timer = setTimeout(() => {
+      const error = new Error("timed out");
+      error.name = "TimeoutError";
+      req.destroy(error);
+    }, timeoutMs);
+    req.on("error", (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
     req.end(body);
   });
 }

@@ -48,16 +48,38 @@ export function parseRfc3339Ms(text: string): number | undefined {
   return Number.isFinite(ms) ? ms : undefined;
 }
 
+/** Fraction digits an RFC 3339 instant may be written with by the emulator. */
+export type FractionDigits = 0 | 3 | 6 | 9;
+
 /**
- * Formats an instant as RFC 3339 UTC. With `subMsNanos` (0..999999) the output carries 9 fraction
- * digits; with `fractionDigits: 0` it is truncated to whole seconds (the real API sends both).
+ * Formats an instant as RFC 3339 UTC with `fractionDigits` fraction digits (0, 3, 6 or 9; the
+ * real API sends all of these). `subMsNanos` (0..999999) supplies the digits below the
+ * millisecond, so 6- and 9-digit values look like real ones; fewer digits truncate.
+ * @throws RangeError when `ms` is outside what `Date` can represent.
  */
-export function formatRfc3339(ms: number, fractionDigits: 0 | 3 | 9, subMsNanos = 0): string {
-  const iso = new Date(ms).toISOString(); // YYYY-MM-DDTHH:MM:SS.mmmZ
-  if (fractionDigits === 3) return iso;
+export function formatRfc3339(ms: number, fractionDigits: FractionDigits, subMsNanos = 0): string {
+  const iso = new Date(ms).toISOString(); // YYYY-MM-DDTHH:MM:SS.mmmZ (throws RangeError when invalid)
   const seconds = iso.slice(0, 19);
   if (fractionDigits === 0) return `${seconds}Z`;
-  return `${seconds}.${iso.slice(20, 23)}${String(subMsNanos).padStart(6, "0")}Z`;
+  const nineDigits = `${iso.slice(20, 23)}${String(subMsNanos).padStart(6, "0")}`;
+  return `${seconds}.${nineDigits.slice(0, fractionDigits)}Z`;
+}
+
+/**
+ * Earliest instant the emulator clock may be set to (Unix ms): the Unix epoch, so every
+ * `iat`/`exp` and `expires_in` stays non-negative.
+ */
+export const MIN_CLOCK_MS = 0;
+
+/**
+ * Latest instant the emulator clock may be set to (Unix ms): a year before the end of year 9999,
+ * so a token minted then (12 h at most) still has a four-digit-year RFC 3339 expiry.
+ */
+export const MAX_CLOCK_MS = Date.UTC(9998, 11, 31);
+
+/** Whether `ms` is an instant the emulator clock accepts. */
+export function isClockInRange(ms: number): boolean {
+  return Number.isFinite(ms) && ms >= MIN_CLOCK_MS && ms <= MAX_CLOCK_MS;
 }
 
 /** Real wall-clock time in Unix ms, for the few things that must not follow the emulated clock. */

@@ -4,6 +4,7 @@ import { randomUUID } from "node:crypto";
 export const GrpcCode = {
   OK: 0,
   INVALID_ARGUMENT: 3,
+  DEADLINE_EXCEEDED: 4,
   NOT_FOUND: 5,
   PERMISSION_DENIED: 7,
   RESOURCE_EXHAUSTED: 8,
@@ -17,10 +18,11 @@ export const GrpcCode = {
 /** One of the {@link GrpcCode} values. */
 export type GrpcCodeValue = (typeof GrpcCode)[keyof typeof GrpcCode];
 
-/** HTTP status the real API pairs with each gRPC code (see the shared contract's error table). */
+/** HTTP status the real API pairs with each gRPC code (the documented gRPC-to-HTTP table). */
 export const httpStatusForCode: Readonly<Record<GrpcCodeValue, number>> = {
   0: 200,
   3: 400,
+  4: 504,
   5: 404,
   7: 403,
   8: 429,
@@ -76,12 +78,19 @@ export function statusBody(code: number, message: string, requestId: string): St
   };
 }
 
+/** The documented message for a caller IAM token that is unknown, revoked or expired. */
+export const INVALID_TOKEN_MESSAGE = "Token is invalid or has expired.";
+
+/** The documented message of `create` when both or neither of the credentials are given. */
+export const EXACTLY_ONE_CREDENTIAL_MESSAGE =
+  "Request validation error: Exactly one of 'yandexPassportOauthToken' and 'jwt' should be specified.";
+
 /** Shorthands for the errors handlers raise most. */
 export const errors = {
   invalidArgument: (message: string): ApiError => new ApiError(GrpcCode.INVALID_ARGUMENT, message),
   notFound: (message: string): ApiError => new ApiError(GrpcCode.NOT_FOUND, message),
   permissionDenied: (message: string): ApiError => new ApiError(GrpcCode.PERMISSION_DENIED, message),
-  unauthenticated: (message = "The token is invalid or has expired."): ApiError =>
+  unauthenticated: (message = INVALID_TOKEN_MESSAGE): ApiError =>
     new ApiError(GrpcCode.UNAUTHENTICATED, message),
   internal: (message = "Internal error"): ApiError => new ApiError(GrpcCode.INTERNAL, message),
 };

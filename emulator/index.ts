@@ -10,7 +10,7 @@ import { EmulatorAdminClient } from "./adminClient";
 import { EmulatorClock, parseRfc3339Ms, realNowMs } from "./clock";
 import { FaultQueue } from "./faults";
 import { readStateFile, StatePersister } from "./persist";
-import { DEFAULT_REQUEST_LOG_LIMIT, RequestLog } from "./requestLog";
+import { DEFAULT_REQUEST_LOG_LIMIT, DEFAULT_REQUEST_LOG_MAX_BYTES, RequestLog } from "./requestLog";
 import { applySeed, EmulatorSeed, loadSeedFile, validateSeed } from "./seed";
 import { createRequestHandler, DEFAULT_BODY_LIMIT_BYTES } from "./server";
 import { EmulatorStore } from "./store";
@@ -18,13 +18,28 @@ import { generateSelfSignedCertificate } from "./tls";
 import { newAdminToken } from "./tokens";
 
 export { EmulatorAdminClient, EmulatorAdminError } from "./adminClient";
-export type { EmulatorAdminClientOptions, RoleBindingInput } from "./adminClient";
+export type { EmulatorAdminClientOptions, EmulatorStats, RoleBindingInput } from "./adminClient";
+export { DEFAULT_ADMIN_TIMEOUT_MS } from "./adminClient";
 export type { EmulatorSeed } from "./seed";
 export { loadSeedFile, validateSeed } from "./seed";
 export type { FaultKind, FaultSpec, IamMethod, LoggedMethod } from "./faults";
-export type { RequestCounts, RequestLogEntry } from "./requestLog";
+export type { RequestCounts, RequestLogEntry, RequestLogStats } from "./requestLog";
+export {
+  DEFAULT_REQUEST_LOG_LIMIT,
+  DEFAULT_REQUEST_LOG_MAX_BYTES,
+  MAX_LOGGED_PATH_CHARS,
+} from "./requestLog";
 export type { AuthorizedKeyFile } from "./sideApi";
-export type { ExpiresAtFormat, RoleBinding, ServiceAccount, StoreSettings } from "./store";
+export type { RoleBinding, ServiceAccount } from "./store";
+export type {
+  ExpiresAtFormat,
+  MetadataSwitch,
+  StoreSettings,
+  TokenPadding,
+  UnknownServiceAccountCode,
+} from "./settings";
+export { DEFAULT_JWT_IAT_SKEW_SECONDS } from "./settings";
+export { EXACTLY_ONE_CREDENTIAL_MESSAGE, INVALID_TOKEN_MESSAGE } from "./errors";
 export { DEFAULT_TOKEN_LIFETIME_SECONDS, TOKEN_CREATOR_ROLE } from "./store";
 export { JWT_IAT_SKEW_SECONDS, JWT_MAX_LIFETIME_SECONDS, PUBLIC_IAM_AUDIENCE } from "./jwt";
 export { DEFAULT_BODY_LIMIT_BYTES, ADMIN_TOKEN_HEADER } from "./server";
@@ -47,6 +62,13 @@ export interface EmulatorOptions {
   bodyLimitBytes?: number;
   /** Request-log entries kept (default 10,000; counts stay exact). */
   requestLogLimit?: number;
+  /** Request-log size kept, in bytes of JSON (default 4 MiB); the oldest entries go first. */
+  requestLogMaxBytes?: number;
+  /**
+   * Where a failed background write of the state file is reported (default: stderr). The message
+   * names the file and the error code, never content; the write is retried.
+   */
+  onPersistError?: (message: string) => void;
 }
 
 /** A running emulator. */
@@ -101,11 +123,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
 
   const persister =
     options.statePath !== undefined
-      ? new StatePersister(options.statePath, () => ({
-          store: store.snapshot(),
-          clockOffsetMs: clock.getOffsetMs(),
-          adminToken,
-        }))
+      ? new StatePersister(
+          options.statePath,
+          () => ({ store: store.snapshot(), clockOffsetMs: clock.getOffsetMs(), adminToken }),
+          { onError: options.onPersistError },
+        )
       : undefined;
   const schedulePersist = (): void => persister?.schedule();
   store.onChange = schedulePersist;
@@ -115,7 +137,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     store,
     clock,
     faults: new FaultQueue(),
-    log: new RequestLog(options.requestLogLimit ?? DEFAULT_REQUEST_LOG_LIMIT),
+    log: new RequestLog(
+      options.requestLogLimit ?? DEFAULT_REQUEST_LOG_LIMIT,
+      options.requestLogMaxBytes ?? DEFAULT_REQUEST_LOG_MAX_BYTES,
+    ),
     adminToken,
     baseUrl: () => baseUrl,
     bodyLimitBytes: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
@@ -143,7 +168,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   });
   const port = (server.address() as AddressInfo).port;
   baseUrl = `${options.tls === true ? "https" : "http"}://${urlHost(host)}:${port}`;
-  persister?.flush();
+  try {
+    // At start a state file that cannot be written is a setup error: fail fast.
+    persister?.flush();
+  } catch (error) {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    const code = (error as NodeJS.ErrnoException)?.code;
+    throw new Error(`cannot write state file ${options.statePath}${code !== undefined ? ` (${code})` : ""}`, {
+      cause: error,
+    });
+  }
 
   const pruneTimer = setInterval(() => store.pruneExpired(clock.nowMs()), PRUNE_INTERVAL_MS);
   pruneTimer.unref();
@@ -158,7 +192,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     close(): Promise<void> {
       closed ??= new Promise<void>((resolve) => {
         clearInterval(pruneTimer);
-        persister?.flush();
+        // A last write; a failure is reported like any other, and closing goes on.
+        persister?.tryFlush();
+        persister?.cancel();
         server.close(() => resolve());
         server.closeAllConnections();
       });

@@ -1,14 +1,16 @@
 import { constants, KeyObject, verify } from "node:crypto";
 import { ApiError, GrpcCode } from "./errors";
+import { DEFAULT_JWT_IAT_SKEW_SECONDS } from "./settings";
 
 /** The audience Yandex's public installation expects in service-account JWTs. */
 export const PUBLIC_IAM_AUDIENCE = "https://iam.api.cloud.yandex.net/iam/v1/tokens";
 
 /**
- * How far in the future `iat` may be, in seconds. Clients sign with their own clock; a minute of
- * tolerance is common practice for JWT issuers and still rejects badly wrong clocks.
+ * Default of how far in the future `iat` may be, in seconds. Clients sign with their own clock; a
+ * minute of tolerance is common practice for JWT issuers and still rejects badly wrong clocks. The
+ * real tolerance is not documented: the `jwtIatSkewSeconds` setting changes it.
  */
-export const JWT_IAT_SKEW_SECONDS = 60;
+export const JWT_IAT_SKEW_SECONDS = DEFAULT_JWT_IAT_SKEW_SECONDS;
 
 /** The longest JWT lifetime (`exp - iat`) the API accepts, in seconds. */
 export const JWT_MAX_LIFETIME_SECONDS = 3600;
@@ -29,6 +31,8 @@ export interface JwtVerifyOptions {
   nowMs: number;
   /** Accepted `aud` values. */
   audiences: readonly string[];
+  /** How far `iat` may lie ahead of `nowMs`, in seconds (default {@link JWT_IAT_SKEW_SECONDS}). */
+  iatSkewSeconds?: number;
 }
 
 // Structural problems are the client's bug in forming the request: INVALID_ARGUMENT (400).
@@ -96,7 +100,8 @@ export function verifyServiceAccountJwt(jwt: string, options: JwtVerifyOptions):
   if (typeof exp !== "number" || !Number.isFinite(exp)) throw malformed("exp must be a number");
   const nowSeconds = options.nowMs / 1000;
   if (exp <= nowSeconds) throw rejected("the JWT has expired");
-  if (iat > nowSeconds + JWT_IAT_SKEW_SECONDS) throw rejected("iat is in the future");
+  if (iat > nowSeconds + (options.iatSkewSeconds ?? JWT_IAT_SKEW_SECONDS))
+    throw rejected("iat is in the future");
   if (exp - iat > JWT_MAX_LIFETIME_SECONDS) {
     throw rejected(`exp - iat exceeds ${JWT_MAX_LIFETIME_SECONDS} seconds`);
   }

@@ -8,7 +8,7 @@ export interface RequestLogEntry {
   method: LoggedMethod;
   /** HTTP method. */
   httpMethod: string;
-  /** Request path without the query string. */
+  /** Request path without the query string, cut to 256 characters (then marked `...[N chars]`). */
   path: string;
   /** HTTP status sent; 0 when the connection was dropped by a fault. */
   status: number;
@@ -43,6 +43,27 @@ export interface RequestCounts {
 /** Default number of entries kept; older ones are dropped so a long benchmark cannot exhaust memory. */
 export const DEFAULT_REQUEST_LOG_LIMIT = 10_000;
 
+/**
+ * Default bound of the kept entries' size, in bytes (as JSON). Together with
+ * {@link MAX_LOGGED_PATH_CHARS} it bounds what anyone who can reach the port can make the log hold.
+ */
+export const DEFAULT_REQUEST_LOG_MAX_BYTES = 4 * 1024 * 1024;
+
+/** Longest path kept in a log entry; longer ones are cut and marked with their full length. */
+export const MAX_LOGGED_PATH_CHARS = 256;
+
+/** Size figures of the request log (`GET /_emulator/stats`). */
+export interface RequestLogStats {
+  /** Entries kept. */
+  entries: number;
+  /** Their size as JSON, in bytes. */
+  bytes: number;
+  /** Most entries kept. */
+  maxEntries: number;
+  /** Most bytes kept. */
+  maxBytes: number;
+}
+
 const zeroCounts = (): RequestCounts => ({
   createForServiceAccount: 0,
   create: 0,
@@ -51,26 +72,60 @@ const zeroCounts = (): RequestCounts => ({
   whoami: 0,
 });
 
-/** Bounded request log plus counters (counters are exact even when the log wraps). */
+/** A path as logged: cut to {@link MAX_LOGGED_PATH_CHARS}, with the full length noted when cut. */
+export function loggedPath(path: string): string {
+  return path.length <= MAX_LOGGED_PATH_CHARS
+    ? path
+    : `${path.slice(0, MAX_LOGGED_PATH_CHARS)}...[${path.length} chars]`;
+}
+
+/**
+ * Request log plus counters, bounded in entries and in bytes (counters stay exact when entries are
+ * dropped). Oldest entries go first.
+ */
 export class RequestLog {
   private entries: RequestLogEntry[] = [];
+  private sizes: number[] = [];
+  private head = 0;
+  private bytes = 0;
   private counts = zeroCounts();
   private seq = 0;
 
-  /** @param limit most entries kept */
-  constructor(private readonly limit = DEFAULT_REQUEST_LOG_LIMIT) {}
+  /**
+   * @param limit most entries kept
+   * @param maxBytes most bytes (entries as JSON) kept
+   */
+  constructor(
+    private readonly limit = DEFAULT_REQUEST_LOG_LIMIT,
+    private readonly maxBytes = DEFAULT_REQUEST_LOG_MAX_BYTES,
+  ) {}
 
-  /** Records an answered (or dropped) request. */
+  /** Records an answered (or dropped) request; its path is cut by {@link loggedPath}. */
   record(entry: Omit<RequestLogEntry, "seq">): void {
-    const full = { seq: ++this.seq, ...entry };
+    const full = { seq: ++this.seq, ...entry, path: loggedPath(entry.path) };
+    const size = Buffer.byteLength(JSON.stringify(full));
     this.entries.push(full);
-    if (this.entries.length > this.limit * 2) this.entries = this.entries.slice(-this.limit);
+    this.sizes.push(size);
+    this.bytes += size;
+    while (this.entries.length - this.head > 0 && (this.length > this.limit || this.bytes > this.maxBytes)) {
+      this.bytes -= this.sizes[this.head];
+      this.head++;
+    }
+    if (this.head > 1024 && this.head * 2 > this.entries.length) {
+      this.entries = this.entries.slice(this.head);
+      this.sizes = this.sizes.slice(this.head);
+      this.head = 0;
+    }
     if (entry.method !== "unknown") this.counts[entry.method]++;
+  }
+
+  private get length(): number {
+    return this.entries.length - this.head;
   }
 
   /** The kept entries, oldest first. */
   list(): RequestLogEntry[] {
-    return this.entries.length > this.limit ? this.entries.slice(-this.limit) : [...this.entries];
+    return this.entries.slice(this.head);
   }
 
   /** A copy of the counters. */
@@ -78,9 +133,17 @@ export class RequestLog {
     return { ...this.counts };
   }
 
+  /** How much the log holds and may hold. */
+  stats(): RequestLogStats {
+    return { entries: this.length, bytes: this.bytes, maxEntries: this.limit, maxBytes: this.maxBytes };
+  }
+
   /** Clears entries and counters. */
   reset(): void {
     this.entries = [];
+    this.sizes = [];
+    this.head = 0;
+    this.bytes = 0;
     this.counts = zeroCounts();
     this.seq = 0;
   }

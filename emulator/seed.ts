@@ -1,33 +1,23 @@
 import { readFileSync } from "node:fs";
-import { parseRfc3339Ms } from "./clock";
+import { isClockInRange, parseRfc3339Ms } from "./clock";
+import { applySettingsPatch, parseSettingsPatch, StoreSettings } from "./settings";
 import {
   DEFAULT_TOKEN_LIFETIME_SECONDS,
   EmulatorStore,
-  ExpiresAtFormat,
   MAX_TOKEN_LIFETIME_SECONDS,
   RoleBinding,
 } from "./store";
-import {
-  asObject,
-  FailFn,
-  optionalArray,
-  optionalBoolean,
-  optionalEnum,
-  optionalNumber,
-  optionalString,
-  requiredString,
-} from "./validate";
+import { asObject, FailFn, optionalArray, optionalNumber, optionalString, requiredString } from "./validate";
 
-/** Seed data (see emulator/CONTRACT.md): principals, keys, tokens and settings known at start. */
-export interface EmulatorSeed {
+/**
+ * Seed data (see emulator/CONTRACT.md): principals, keys, tokens and settings known at start. Every
+ * behaviour setting ({@link StoreSettings}) may be given at the top level.
+ */
+export interface EmulatorSeed extends Partial<StoreSettings> {
   /** Fixed admin token for the side API (random when absent). */
   adminToken?: string;
   /** Initial emulator time, RFC 3339 (default: real time). */
   clock?: string;
-  /** `expiresAt` style (default `alternate`). */
-  expiresAtFormat?: ExpiresAtFormat;
-  /** Whether repeated creates reuse a token (default true). */
-  reuseTokens?: boolean;
   /** Service accounts; `tokenLifetimeSeconds` defaults to 43200. */
   serviceAccounts?: {
     /** Service account id; keys, bindings and `metadataServiceAccountId` refer to it. */
@@ -75,8 +65,6 @@ export interface EmulatorSeed {
   }[];
   /** Role bindings. */
   roleBindings?: RoleBinding[];
-  /** Service account of the emulated VM for the metadata service. */
-  metadataServiceAccountId?: string;
 }
 
 const seedError: FailFn = (message) => new Error(`invalid seed: ${message}`);
@@ -90,9 +78,10 @@ export function validateSeed(value: unknown): EmulatorSeed {
       seedError(`${list}[${i}].${m}`);
   optionalString(seed, "adminToken", seedError);
   const clock = optionalString(seed, "clock", seedError);
-  if (clock !== undefined && parseRfc3339Ms(clock) === undefined) throw seedError("clock must be RFC 3339");
-  optionalEnum(seed, "expiresAtFormat", ["nanos", "none", "alternate"], seedError);
-  optionalBoolean(seed, "reuseTokens", seedError);
+  if (clock !== undefined && !isClockInRange(parseRfc3339Ms(clock) ?? Number.NaN)) {
+    throw seedError("clock must be RFC 3339, from 1970 to 9998");
+  }
+  parseSettingsPatch(seed, seedError);
   const accountIds = new Set<string>();
   optionalArray(seed, "serviceAccounts", seedError).forEach((item, i) => {
     const fail = at("serviceAccounts", i);
@@ -149,8 +138,9 @@ export function loadSeedFile(path: string): EmulatorSeed {
   let value: unknown;
   try {
     value = JSON.parse(text);
-  } catch (error) {
-    throw new Error(`seed file ${path} is not valid JSON: ${(error as Error).message}`, { cause: error });
+  } catch {
+    // JSON.parse's message quotes the text around the error, which may be a token or a key.
+    throw new Error(`seed file ${path} is not valid JSON`);
   }
   try {
     return validateSeed(value);
@@ -161,9 +151,7 @@ export function loadSeedFile(path: string): EmulatorSeed {
 
 /** Loads a validated seed into an empty store (the clock and admin token are the caller's). */
 export function applySeed(store: EmulatorStore, seed: EmulatorSeed, nowMs: number): void {
-  if (seed.expiresAtFormat !== undefined) store.settings.expiresAtFormat = seed.expiresAtFormat;
-  if (seed.reuseTokens !== undefined) store.settings.reuseTokens = seed.reuseTokens;
-  store.settings.metadataServiceAccountId = seed.metadataServiceAccountId;
+  applySettingsPatch(store.settings, parseSettingsPatch(seed as Record<string, unknown>, seedError));
   for (const account of seed.serviceAccounts ?? []) {
     store.upsertServiceAccount({
       id: account.id,

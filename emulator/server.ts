@@ -62,7 +62,7 @@ const FAULT_STATUS_CODES: Record<
   500: { code: GrpcCode.INTERNAL, message: "Internal error" },
   502: { code: GrpcCode.UNAVAILABLE, message: "Bad gateway: upstream is unavailable" },
   503: { code: GrpcCode.UNAVAILABLE, message: "The service is currently unavailable" },
-  504: { code: GrpcCode.UNAVAILABLE, message: "Gateway timeout: upstream did not answer in time" },
+  504: { code: GrpcCode.DEADLINE_EXCEEDED, message: "Gateway timeout: upstream did not answer in time" },
 };
 
 const MALFORMED_MISSING_FIELDS: Record<IamMethod, unknown> = {
@@ -98,13 +98,22 @@ export function createRequestHandler(
     if (res.destroyed || res.headersSent) return;
     const text = reply.raw === true ? String(reply.body) : JSON.stringify(reply.body);
     res.writeHead(reply.status, {
-      "Content-Type": "application/json; charset=utf-8",
+      "Content-Type": reply.contentType ?? "application/json; charset=utf-8",
       "Content-Length": Buffer.byteLength(text),
       "X-Request-Id": exchange.requestId,
       ...reply.headers,
     });
     res.end(text);
     record(exchange, reply.status, grpcCode);
+  }
+
+  function logTime(): string {
+    try {
+      return formatRfc3339(ctx.clock.nowMs(), 3);
+    } catch {
+      // A clock outside what Date can format must not cost the answer or the log entry.
+      return "invalid-time";
+    }
   }
 
   function record(exchange: Exchange, status: number, grpcCode?: number): void {
@@ -121,15 +130,57 @@ export function createRequestHandler(
       ...(exchange.log.targetServiceAccountId !== undefined
         ? { targetServiceAccountId: exchange.log.targetServiceAccountId }
         : {}),
-      at: formatRfc3339(ctx.clock.nowMs(), 3),
+      at: logTime(),
     });
+  }
+
+  /**
+   * Last resort when answering itself failed: a bare 500 if nothing was sent yet, else the
+   * connection is closed. Never throws, so no request path can crash the process.
+   */
+  function answerFailed(res: ServerResponse, error: unknown): void {
+    try {
+      process.emitWarning(
+        `yc-iam-emulator: failed to answer a request: ${(error as Error)?.name ?? "error"}`,
+      );
+      if (!res.headersSent && !res.destroyed) {
+        const text = '{"code":13,"message":"Internal error"}';
+        res.writeHead(500, {
+          "Content-Type": "application/json; charset=utf-8",
+          "Content-Length": text.length,
+        });
+        res.end(text);
+      } else {
+        res.destroy();
+      }
+    } catch {
+      res.destroy();
+    }
+  }
+
+  /** Sends a reply; any failure while doing so still ends the request (see {@link answerFailed}). */
+  function safeSend(exchange: Exchange, res: ServerResponse, reply: Reply): void {
+    try {
+      send(exchange, res, reply);
+    } catch (error) {
+      safeSendError(exchange, res, error);
+    }
+  }
+
+  /** Sends an error; any failure while doing so still ends the request. */
+  function safeSendError(exchange: Exchange, res: ServerResponse, error: unknown): void {
+    try {
+      sendError(exchange, res, error);
+    } catch (failure) {
+      answerFailed(res, failure);
+    }
   }
 
   function sendError(exchange: Exchange, res: ServerResponse, error: unknown): void {
     const apiError = error instanceof ApiError ? error : errors.internal();
     if (!(error instanceof ApiError)) {
-      // Unexpected: report without request details (they may hold secrets).
-      process.emitWarning(`yc-iam-emulator: internal error: ${(error as Error)?.message ?? String(error)}`);
+      // Unexpected: report the kind only; neither request details nor messages (they may hold secrets).
+      process.emitWarning(`yc-iam-emulator: internal error: ${(error as Error)?.name ?? "unknown"}`);
     }
     send(
       exchange,
@@ -165,8 +216,13 @@ export function createRequestHandler(
       case "status": {
         const status = spec.status ?? 503;
         const { code, message } = FAULT_STATUS_CODES[status];
+        // Whether real 429s carry Retry-After is not documented: a rule's own value wins, then the
+        // rateLimitRetryAfterSeconds setting; by default there is none.
+        const retryAfterSeconds =
+          spec.retryAfterSeconds ??
+          (status === 429 ? ctx.store.settings.rateLimitRetryAfterSeconds : undefined);
         const headers: Record<string, string> =
-          spec.retryAfterSeconds !== undefined ? { "Retry-After": String(spec.retryAfterSeconds) } : {};
+          retryAfterSeconds !== undefined ? { "Retry-After": String(retryAfterSeconds) } : {};
         sendError(exchange, res, new ApiError(code, message, status, headers));
         return true;
       }
@@ -182,11 +238,14 @@ export function createRequestHandler(
     const fault = ctx.faults.take(route.method);
     if (fault !== undefined && applyFault(fault, route.method, exchange, res)) return;
     const serve = (): void => {
+      let reply: Reply;
       try {
-        send(exchange, res, route.handler(iamContext, exchange));
+        reply = route.handler(iamContext, exchange);
       } catch (error) {
-        sendError(exchange, res, error);
+        safeSendError(exchange, res, error);
+        return;
       }
+      safeSend(exchange, res, reply);
     };
     if (fault?.spec.kind === "latency") setTimeout(serve, fault.spec.latencyMs ?? 0);
     else serve();
@@ -203,9 +262,10 @@ export function createRequestHandler(
     Promise.resolve()
       .then(() => handler(sideContext, exchange, param))
       .then(
-        (reply) => send(exchange, res, reply),
-        (error: unknown) => sendError(exchange, res, error),
-      );
+        (reply) => safeSend(exchange, res, reply),
+        (error: unknown) => safeSendError(exchange, res, error),
+      )
+      .catch((error: unknown) => answerFailed(res, error));
   }
 
   function dispatch(exchange: Exchange, res: ServerResponse, tooLarge: boolean): void {
@@ -217,7 +277,7 @@ export function createRequestHandler(
       else if (exchange.path.startsWith(SIDE_API_PREFIX)) handleSide(exchange, res);
       else throw errors.notFound("Not Found");
     } catch (error) {
-      sendError(exchange, res, error);
+      safeSendError(exchange, res, error);
     }
   }
 
@@ -239,8 +299,12 @@ export function createRequestHandler(
       else chunks.push(chunk);
     });
     req.on("end", () => {
-      const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
-      dispatch({ ...exchangeBase, body, log: { ...exchangeBase.log } }, res, tooLarge);
+      try {
+        const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+        dispatch({ ...exchangeBase, body, log: { ...exchangeBase.log } }, res, tooLarge);
+      } catch (error) {
+        answerFailed(res, error);
+      }
     });
     req.on("error", () => {
       // Client went away mid-request: nothing to answer.

@@ -1,6 +1,6 @@
 import { generateKeyPair } from "node:crypto";
 import { promisify } from "node:util";
-import { EmulatorClock, formatRfc3339, parseRfc3339Ms } from "./clock";
+import { EmulatorClock, formatRfc3339, isClockInRange, MAX_CLOCK_MS, parseRfc3339Ms } from "./clock";
 import { ApiError, errors, GrpcCode } from "./errors";
 import { badField, bearerToken, Exchange, jsonBody, ok, Reply } from "./exchange";
 import { FAULT_STATUSES, FaultQueue, FaultSpec } from "./faults";
@@ -12,14 +12,8 @@ import {
   DEFAULT_TOKEN_LIFETIME_SECONDS,
 } from "./store";
 import { newResourceId, randomSubMsNanos } from "./tokens";
-import {
-  JsonObject,
-  optionalBoolean,
-  optionalEnum,
-  optionalNumber,
-  optionalString,
-  requiredString,
-} from "./validate";
+import { applySettingsPatch, parseSettingsPatch } from "./settings";
+import { JsonObject, optionalEnum, optionalNumber, optionalString, requiredString } from "./validate";
 
 const generateKeyPairAsync = promisify(generateKeyPair);
 
@@ -78,7 +72,7 @@ function nowView(clock: EmulatorClock): { now: string } {
 
 const handlers: Record<string, Handler> = {
   "POST service-accounts": (ctx, ex) => {
-    const body = jsonBody(ex, false);
+    const body = jsonBody(ex);
     const id = requiredString(body, "id", badField, 50);
     const existing = ctx.store.getServiceAccount(id);
     const folderId = optionalString(body, "folderId", badField, 50) ?? existing?.folderId;
@@ -89,7 +83,7 @@ const handlers: Record<string, Handler> = {
     return ok(ctx.store.upsertServiceAccount({ id, folderId, tokenLifetimeSeconds }));
   },
   "PATCH service-accounts/": (ctx, ex, id = "") => {
-    const body = jsonBody(ex, false);
+    const body = jsonBody(ex);
     const account = ctx.store.getServiceAccount(id);
     if (account === undefined) throw errors.notFound(`Service account ${id} not found`);
     const tokenLifetimeSeconds = optionalNumber(
@@ -109,19 +103,19 @@ const handlers: Record<string, Handler> = {
     return ok(accountView(ctx.store, id));
   },
   "POST users": (ctx, ex) => {
-    const id = requiredString(jsonBody(ex, false), "id", badField, 50);
+    const id = requiredString(jsonBody(ex), "id", badField, 50);
     ctx.store.addUser(id);
     return ok({ id });
   },
   "POST oauth-tokens": (ctx, ex) => {
-    const body = jsonBody(ex, false);
+    const body = jsonBody(ex);
     const subjectId = requiredString(body, "subjectId", badField, 50);
     const token = optionalString(body, "token", badField, 4000);
     ensureSubject(ctx.store, subjectId);
     return ok({ token: ctx.store.addOAuthToken(subjectId, token) });
   },
   "POST iam-tokens": (ctx, ex) => {
-    const body = jsonBody(ex, false);
+    const body = jsonBody(ex);
     const subjectId = requiredString(body, "subjectId", badField, 50);
     const lifetimeSeconds =
       optionalNumber(body, "lifetimeSeconds", badField, 1, MAX_TOKEN_LIFETIME_SECONDS, true) ??
@@ -131,7 +125,7 @@ const handlers: Record<string, Handler> = {
     return ok({ iamToken: record.token, expiresAt: record.expiresAt });
   },
   "POST keys": async (ctx, ex) => {
-    const body = jsonBody(ex, false);
+    const body = jsonBody(ex);
     const serviceAccountId = requiredString(body, "serviceAccountId", badField, 50);
     const keyAlgorithm =
       optionalEnum(body, "keyAlgorithm", ["RSA_2048", "RSA_4096"] as const, badField) ?? "RSA_2048";
@@ -157,15 +151,15 @@ const handlers: Record<string, Handler> = {
     return ok(file);
   },
   "POST role-bindings": (ctx, ex) => {
-    ctx.store.addRoleBinding(roleBinding(jsonBody(ex, false)));
+    ctx.store.addRoleBinding(roleBinding(jsonBody(ex)));
     return ok({});
   },
   "DELETE role-bindings": (ctx, ex) => {
-    ctx.store.removeRoleBinding(roleBinding(jsonBody(ex, false)));
+    ctx.store.removeRoleBinding(roleBinding(jsonBody(ex)));
     return ok({});
   },
   "POST tokens/revoke-all": (ctx, ex) => {
-    const subjectId = optionalString(jsonBody(ex, false), "subjectId", badField, 50);
+    const subjectId = optionalString(jsonBody(ex), "subjectId", badField, 50);
     return ok({ revoked: ctx.store.revokeAll(subjectId) });
   },
   "GET requests": (ctx) => ok({ requests: ctx.log.list() }),
@@ -182,7 +176,7 @@ const handlers: Record<string, Handler> = {
     return ok({ subjectId: record.subjectId, expiresAt: record.expiresAt });
   },
   "POST faults": (ctx, ex) => {
-    const body = jsonBody(ex, false);
+    const body = jsonBody(ex);
     const method = optionalEnum(
       body,
       "method",
@@ -213,35 +207,41 @@ const handlers: Record<string, Handler> = {
   },
   "GET clock": (ctx) => ok(nowView(ctx.clock)),
   "POST clock": (ctx, ex) => {
-    const body = jsonBody(ex, false);
+    const body = jsonBody(ex);
     const advance = optionalNumber(body, "advanceSeconds", badField, -1e10, 1e10);
     const set = optionalString(body, "set", badField, 64);
     if ((advance === undefined) === (set === undefined))
       throw badField("exactly one of advanceSeconds and set is required");
-    if (advance !== undefined) ctx.clock.advanceSeconds(advance);
-    if (set !== undefined) {
-      const ms = parseRfc3339Ms(set);
-      if (ms === undefined) throw badField("set must be an RFC 3339 timestamp");
-      ctx.clock.setMs(ms);
+    const targetMs = advance !== undefined ? ctx.clock.nowMs() + advance * 1000 : parseRfc3339Ms(set ?? "");
+    if (targetMs === undefined) throw badField("set must be an RFC 3339 timestamp");
+    // Beyond this range Date cannot format every instant the emulator derives from the clock.
+    if (!isClockInRange(targetMs)) {
+      throw badField(
+        `the clock must stay between 1970-01-01T00:00:00Z and ${formatRfc3339(MAX_CLOCK_MS, 0)}`,
+      );
     }
+    if (advance !== undefined) ctx.clock.advanceSeconds(advance);
+    else ctx.clock.setMs(targetMs);
     ctx.onClockChange();
     return ok(nowView(ctx.clock));
   },
   "GET settings": (ctx) => ok({ ...ctx.store.settings }),
   "PATCH settings": (ctx, ex) => {
-    const body = jsonBody(ex, false);
-    const format = optionalEnum(body, "expiresAtFormat", ["nanos", "none", "alternate"] as const, badField);
-    const reuse = optionalBoolean(body, "reuseTokens", badField);
-    const metadataAccount = optionalString(body, "metadataServiceAccountId", badField, 50);
-    if (metadataAccount !== undefined && ctx.store.getServiceAccount(metadataAccount) === undefined) {
-      throw errors.notFound(`Service account ${metadataAccount} not found`);
+    const patch = parseSettingsPatch(jsonBody(ex), badField);
+    const account = patch.metadataServiceAccountId;
+    if (account !== undefined && ctx.store.getServiceAccount(account) === undefined) {
+      throw errors.notFound(`Service account ${account} not found`);
     }
-    if (format !== undefined) ctx.store.settings.expiresAtFormat = format;
-    if (reuse !== undefined) ctx.store.settings.reuseTokens = reuse;
-    if (metadataAccount !== undefined) ctx.store.settings.metadataServiceAccountId = metadataAccount;
+    applySettingsPatch(ctx.store.settings, patch);
     ctx.store.onChange();
     return ok({ ...ctx.store.settings });
   },
+  "GET stats": (ctx) =>
+    ok({
+      requestLog: ctx.log.stats(),
+      // The process heap, so a caller can see that hostile traffic left memory bounded.
+      heapUsedBytes: process.memoryUsage().heapUsed,
+    }),
 };
 
 /** Prefix of every side-API path. */

@@ -1,6 +1,9 @@
 import { createPublicKey, KeyObject } from "node:crypto";
 import { formatRfc3339 } from "./clock";
+import { defaultSettings, fractionDigitsForMint, paddedForMint, StoreSettings } from "./settings";
 import { mintIamTokenString, mintOAuthTokenString, randomSubMsNanos } from "./tokens";
+
+export type { ExpiresAtFormat, StoreSettings } from "./settings";
 
 /** Default IAM token lifetime, in seconds (12 h, the real API's maximum). */
 export const DEFAULT_TOKEN_LIFETIME_SECONDS = 43_200;
@@ -8,9 +11,6 @@ export const DEFAULT_TOKEN_LIFETIME_SECONDS = 43_200;
 export const MAX_TOKEN_LIFETIME_SECONDS = 43_200;
 /** The role that allows createForServiceAccount. */
 export const TOKEN_CREATOR_ROLE = "iam.serviceAccounts.tokenCreator";
-
-/** How `expiresAt` is written: 9 fraction digits, none, or alternating between the two per mint. */
-export type ExpiresAtFormat = "nanos" | "none" | "alternate";
 
 /** A registered service account. */
 export interface ServiceAccount {
@@ -66,16 +66,6 @@ export interface RoleBinding {
   resourceId: string;
 }
 
-/** Behaviour switches of the emulator. */
-export interface StoreSettings {
-  /** See {@link ExpiresAtFormat}. */
-  expiresAtFormat: ExpiresAtFormat;
-  /** Whether repeated creates get the same token while more than half its life remains. */
-  reuseTokens: boolean;
-  /** Service account of the emulated VM (metadata service); none when undefined. */
-  metadataServiceAccountId?: string;
-}
-
 /** JSON form of the whole store, as written to the `--state` file. */
 export interface StoreSnapshot {
   /** Format version. */
@@ -105,7 +95,7 @@ const bindingKey = (subjectId: string, role: string, resourceId: string): string
  */
 export class EmulatorStore {
   /** Behaviour switches; mutable through the side API and seed. */
-  readonly settings: StoreSettings = { expiresAtFormat: "alternate", reuseTokens: true };
+  readonly settings: StoreSettings = defaultSettings();
   private readonly serviceAccounts = new Map<string, ServiceAccount>();
   private readonly users = new Set<string>();
   private readonly oauthTokens = new Map<string, string>();
@@ -202,8 +192,9 @@ export class EmulatorStore {
 
   /**
    * Issues a token to `subjectId` as the create methods do: with reuse on, the subject's latest
-   * token comes back while more than half of its lifetime remains (and the configured lifetime
-   * has not changed since), as the real service does.
+   * token comes back while more than `reuseMinRemainingFraction` (default half) of its lifetime
+   * remains and the configured lifetime has not changed since. The real API documents reuse but
+   * not its threshold, hence the setting.
    */
   issueToken(subjectId: string, nowMs: number): IamTokenRecord {
     const lifetimeSeconds = this.lifetimeSecondsFor(subjectId);
@@ -213,7 +204,7 @@ export class EmulatorStore {
         latest !== undefined &&
         this.iamTokens.get(latest.token) === latest &&
         latest.lifetimeSeconds === lifetimeSeconds &&
-        (latest.expiresAtMs - nowMs) * 2 > lifetimeSeconds * 1000
+        latest.expiresAtMs - nowMs > this.settings.reuseMinRemainingFraction * lifetimeSeconds * 1000
       ) {
         return latest;
       }
@@ -229,18 +220,18 @@ export class EmulatorStore {
   }
 
   private mint(subjectId: string, nowMs: number, lifetimeSeconds: number, reusable: boolean): IamTokenRecord {
+    const mintIndex = this.mintCount++;
     const expiresAtMs = nowMs + lifetimeSeconds * 1000;
-    const format = this.settings.expiresAtFormat;
-    const nanos = format === "nanos" || (format === "alternate" && this.mintCount % 2 === 0);
-    this.mintCount++;
+    const digits = fractionDigitsForMint(this.settings.expiresAtFormat, mintIndex);
+    const expiresAt = formatRfc3339(expiresAtMs, digits, digits > 3 ? randomSubMsNanos() : 0);
     const record: IamTokenRecord = {
-      token: mintIamTokenString(),
+      token: mintIamTokenString(paddedForMint(this.settings.tokenPadding, mintIndex)),
       subjectId,
       issuedAtMs: nowMs,
       // With no fraction digits the printed instant is earlier than the real one; keep expiry
       // at the printed second so a client computing from the string is never optimistic.
-      expiresAtMs: nanos ? expiresAtMs : Math.floor(expiresAtMs / 1000) * 1000,
-      expiresAt: nanos ? formatRfc3339(expiresAtMs, 9, randomSubMsNanos()) : formatRfc3339(expiresAtMs, 0),
+      expiresAtMs: digits === 0 ? Math.floor(expiresAtMs / 1000) * 1000 : expiresAtMs,
+      expiresAt,
       lifetimeSeconds,
       reusable,
     };

@@ -18,16 +18,28 @@ function takeRandom(n: number): Buffer {
   return out;
 }
 
+/** `=` padding that standard base64 would append to `byteCount` bytes. */
+function base64Padding(byteCount: number): string {
+  return "=".repeat((3 - (byteCount % 3)) % 3);
+}
+
 /**
- * A new IAM token shaped like the real ones: `t1.<60..100 base64url chars>.<86 base64url chars>`.
- * Clients must not rely on the shape (Yandex says it may change); it only makes logs look real.
+ * A new IAM token of the documented shape `t1\.[A-Za-z0-9_-]+[=]{0,2}\.[A-Za-z0-9_-]{86}[=]{0,2}`.
+ * With `padded`, each base64 part keeps the `=` padding the pattern allows (the middle part then
+ * always has one or two, the 86-character signature two); without it no `=` appears. Clients must
+ * not rely on the shape (Yandex says it may change); the emulator varies it so they cannot.
  */
-export function mintIamTokenString(): string {
-  // 45..75 random bytes encode to 60..100 base64url characters.
-  const middle = takeRandom(45 + randomInt(31)).toString("base64url");
-  // 64 bytes encode to exactly 86 base64url characters (no padding).
+export function mintIamTokenString(padded = false): string {
+  // 45..75 random bytes encode to 60..100 base64url characters; a padded token takes a length
+  // that is not a multiple of 3, so its middle part really ends in `=` or `==`.
+  let middleBytes = 45 + randomInt(31);
+  if (padded && middleBytes % 3 === 0) middleBytes += middleBytes < 75 ? 1 : -1;
+  const middle = takeRandom(middleBytes).toString("base64url");
+  // 64 bytes encode to exactly 86 base64url characters (88 with standard padding).
   const signature = takeRandom(64).toString("base64url");
-  return `t1.${middle}.${signature}`;
+  return padded
+    ? `t1.${middle}${base64Padding(middleBytes)}.${signature}${base64Padding(64)}`
+    : `t1.${middle}.${signature}`;
 }
 
 /** A new OAuth token shaped like a Yandex Passport one (`y0_` + base64url). */

@@ -17,8 +17,8 @@ interface Started {
 }
 
 /** Spawns the CLI and resolves once it printed `count` stdout lines. */
-function startCli(args: string[], count = 1): Promise<Started> {
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: ["pipe", "pipe", "pipe"] });
+function startCli(args: string[], count = 1, env: NodeJS.ProcessEnv = process.env): Promise<Started> {
+  const child = spawn(process.execPath, [CLI, ...args], { stdio: ["pipe", "pipe", "pipe"], env });
   const exit = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
   const lines: string[] = [];
   return new Promise((resolve, reject) => {
@@ -103,10 +103,63 @@ describe("yc-iam-emulator CLI", () => {
     assert.equal(await second.exit, 0);
   });
 
+  it("takes the admin token from YC_IAM_EMULATOR_ADMIN_TOKEN (kept out of the process list); the flag wins", async () => {
+    const env = { ...process.env, YC_IAM_EMULATOR_ADMIN_TOKEN: "env-admin-secret" };
+    const fromEnv = await startCli(["--print-json"], 2, env);
+    try {
+      const { baseUrl, adminToken } = JSON.parse(fromEnv.lines[1]) as { baseUrl: string; adminToken: string };
+      assert.equal(adminToken, "env-admin-secret");
+      assert.equal((await new EmulatorAdminClient(baseUrl, "env-admin-secret").settings()).reuseTokens, true);
+      await assert.rejects(new EmulatorAdminClient(baseUrl, "other").counts(), { status: 401 });
+    } finally {
+      fromEnv.child.kill("SIGTERM");
+    }
+    assert.equal(await fromEnv.exit, 0);
+    const flagWins = await startCli(["--print-json", "--admin-token", "flag-admin"], 2, env);
+    try {
+      assert.equal((JSON.parse(flagWins.lines[1]) as { adminToken: string }).adminToken, "flag-admin");
+    } finally {
+      flagWins.child.kill("SIGTERM");
+    }
+    assert.equal(await flagWins.exit, 0);
+  });
+
+  it("exits cleanly when signalled right after printing its URL (signals are handled before it)", async () => {
+    for (let i = 0; i < 5; i++) {
+      const started = await startCli(["--admin-token", "a"]);
+      started.child.kill(i % 2 === 0 ? "SIGTERM" : "SIGINT");
+      assert.equal(await started.exit, 0, `run ${i}`);
+    }
+  });
+
+  it("bounds the request log with --request-log-max-bytes", async () => {
+    const started = await startCli(["--admin-token", "a", "--request-log-max-bytes", "5000"]);
+    try {
+      const base = started.lines[0].split(" ").pop() as string;
+      for (let i = 0; i < 50; i++) await call(base, `/nowhere/${"x".repeat(500)}${i}`);
+      const stats = await new EmulatorAdminClient(base, "a").stats();
+      assert.equal(stats.requestLog.maxBytes, 5000);
+      assert.ok(stats.requestLog.bytes <= 5000 && stats.requestLog.entries < 50, JSON.stringify(stats));
+    } finally {
+      started.child.kill("SIGTERM");
+    }
+    assert.equal(await started.exit, 0);
+  });
+
   it("prints help, and fails clearly on bad flags and bad seed files", async () => {
     const help = await runCli(["--help"]);
     assert.equal(help.code, 0);
     assert.match(help.stdout, /Usage: yc-iam-emulator/);
+    assert.match(help.stdout, /YC_IAM_EMULATOR_ADMIN_TOKEN/, "the help recommends the environment variable");
+    const badLimit = await runCli(["--request-log-max-bytes", "lots"]);
+    assert.equal(badLimit.code, 2);
+    assert.match(badLimit.stderr, /--request-log-max-bytes must be a positive integer/);
+    const badJson = join(dir, "bad-json.json");
+    writeFileSync(badJson, '{"oauthTokens": [{"token": "y0_SECRET_IN_A_BROKEN_SEED"');
+    const broken = await runCli(["--seed", badJson]);
+    assert.equal(broken.code, 1);
+    assert.match(broken.stderr, /is not valid JSON/);
+    assert.ok(!broken.stderr.includes("y0_SECRET"), "the file content is never quoted");
     const bad = await runCli(["--frobnicate"]);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /Unknown option '--frobnicate'/);

@@ -122,7 +122,7 @@ describe("IAM API contract", () => {
           body: { serviceAccountId: IDS.serviceAccount },
         });
         assert.deepEqual([answer.status, answer.json?.code], [401, 16]);
-        assert.equal(answer.json?.message, "The token is invalid or has expired.");
+        assert.equal(answer.json?.message, "Token is invalid or has expired.", "the documented message");
       } finally {
         await fx.emu.admin.advanceClock(-61);
       }
@@ -156,6 +156,14 @@ describe("IAM API contract", () => {
       for (const body of bodies) {
         const answer = await call(base, "/iam/v1/tokens", { body });
         assert.deepEqual([answer.status, answer.json?.code], [400, 3], JSON.stringify(body).slice(0, 60));
+      }
+      for (const body of bodies.slice(0, 2)) {
+        const answer = await call(base, "/iam/v1/tokens", { body });
+        assert.equal(
+          answer.json?.message,
+          "Request validation error: Exactly one of 'yandexPassportOauthToken' and 'jwt' should be specified.",
+          "the documented message for both and for neither",
+        );
       }
     });
   });
@@ -195,13 +203,48 @@ describe("IAM API contract", () => {
       assert.deepEqual(answer.json, { subjectId: IDS.stranger });
     });
 
-    it("PERMISSION_DENIED when revoking another subject's token without rights", async () => {
+    it("any authenticated caller holding a token may revoke it, whoever its subject (documented)", async () => {
+      const victim = (await fx.emu.admin.mintIamToken(IDS.caller)).iamToken;
       const answer = await call(base, "/iam/v1/tokens:revoke", {
         token: fx.strangerToken,
-        body: { iamToken: fx.callerToken },
+        body: { iamToken: victim },
       });
-      assert.deepEqual([answer.status, answer.json?.code], [403, 7]);
-      assert.equal((await fx.emu.admin.whoami(fx.callerToken)).subjectId, IDS.caller, "not revoked");
+      assert.equal(answer.status, 200, "the stranger has no role on the caller, and still may");
+      assert.deepEqual(answer.json, { subjectId: IDS.caller });
+      await assert.rejects(fx.emu.admin.whoami(victim), /HTTP 401/);
+      assert.equal((await fx.emu.admin.whoami(fx.strangerToken)).subjectId, IDS.stranger);
+    });
+
+    it("a service account's token may be revoked by a caller without tokenCreator on it", async () => {
+      const minted = await call(base, "/iam/v1/tokens:createForServiceAccount", {
+        token: fx.callerToken,
+        body: { serviceAccountId: IDS.serviceAccount },
+      });
+      const answer = await call(base, "/iam/v1/tokens:revoke", {
+        token: fx.strangerToken,
+        body: { iamToken: minted.json?.iamToken },
+      });
+      assert.deepEqual([answer.status, answer.json], [200, { subjectId: IDS.serviceAccount }]);
+    });
+
+    it("an unknown or expired iamToken is a 400 (a choice: see the fidelity table)", async () => {
+      const unknown = await call(base, "/iam/v1/tokens:revoke", {
+        token: fx.callerToken,
+        body: { iamToken: "t1.unknown.token" },
+      });
+      assert.deepEqual([unknown.status, unknown.json?.code], [400, 3]);
+      assert.ok(!unknown.text.includes("t1.unknown.token"), "the token is never echoed");
+      const shortLived = (await fx.emu.admin.mintIamToken(IDS.stranger, 10)).iamToken;
+      await fx.emu.admin.advanceClock(11);
+      try {
+        const expired = await call(base, "/iam/v1/tokens:revoke", {
+          token: fx.callerToken,
+          body: { iamToken: shortLived },
+        });
+        assert.deepEqual([expired.status, expired.json?.code], [400, 3]);
+      } finally {
+        await fx.emu.admin.advanceClock(-11);
+      }
     });
 
     it("requires a caller token and a valid iamToken field", async () => {
@@ -217,9 +260,12 @@ describe("IAM API contract", () => {
   describe("metadata service", () => {
     const path = "/computeMetadata/v1/instance/service-accounts/default/token";
 
-    it("answers 404 NOT_FOUND while no account is attached, then the VM's token", async () => {
+    it("answers 404 (plain text, not a Status) while no account is attached, then the VM's token", async () => {
       const none = await call(base, path, { headers: { "Metadata-Flavor": "Google" } });
-      assert.deepEqual([none.status, none.json?.code], [404, 5]);
+      assert.equal(none.status, 404);
+      assert.equal(none.json, undefined, "the metadata service is not the IAM API: no google.rpc.Status");
+      assert.match(none.headers.get("content-type") ?? "", /^text\/plain/);
+      assert.match(none.text, /no service account is attached/);
       await fx.emu.admin.updateSettings({ metadataServiceAccountId: IDS.serviceAccount });
       const answer = await call(base, path, { headers: { "Metadata-Flavor": "Google" } });
       assert.equal(answer.status, 200);
@@ -235,10 +281,42 @@ describe("IAM API contract", () => {
       );
     });
 
-    it("refuses requests without Metadata-Flavor: Google (403)", async () => {
+    it("answers 400 while the VM's gce-http-token or gce-http-endpoint option is disabled", async () => {
+      await fx.emu.admin.updateSettings({ metadataServiceAccountId: IDS.serviceAccount });
+      for (const setting of ["metadataGceHttpToken", "metadataGceHttpEndpoint"] as const) {
+        await fx.emu.admin.updateSettings({ [setting]: "disabled" });
+        try {
+          const answer = await call(base, path, { headers: { "Metadata-Flavor": "Google" } });
+          assert.equal(answer.status, 400, setting);
+          assert.equal(answer.json, undefined, "plain text, not a Status");
+          assert.match(answer.text, /^Bad Request: .* disabled\n$/);
+          assert.equal((await fx.emu.admin.counts()).metadataToken > 0, true);
+        } finally {
+          await fx.emu.admin.updateSettings({ [setting]: "enabled" });
+        }
+      }
+      const log = await fx.emu.admin.requests();
+      assert.ok(log.some((e) => e.method === "metadataToken" && e.status === 400));
+      assert.equal(
+        (await call(base, path, { headers: { "Metadata-Flavor": "Google" } })).status,
+        200,
+        "enabled again",
+      );
+    });
+
+    it("404 again once the account is detached (metadataServiceAccountId: null)", async () => {
+      await fx.emu.admin.updateSettings({ metadataServiceAccountId: IDS.serviceAccount });
+      const settings = await fx.emu.admin.updateSettings({ metadataServiceAccountId: null });
+      assert.equal(settings.metadataServiceAccountId, undefined);
+      assert.equal((await call(base, path, { headers: { "Metadata-Flavor": "Google" } })).status, 404);
+      await fx.emu.admin.updateSettings({ metadataServiceAccountId: IDS.serviceAccount });
+    });
+
+    it("refuses requests without Metadata-Flavor: Google (403, plain text)", async () => {
       for (const headers of [{} as Record<string, string>, { "Metadata-Flavor": "google-ish" }]) {
         const answer = await call(base, path, { headers });
-        assert.deepEqual([answer.status, answer.json?.code], [403, 7]);
+        assert.equal(answer.status, 403);
+        assert.match(answer.text, /Metadata-Flavor: Google/);
       }
     });
 

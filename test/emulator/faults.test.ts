@@ -46,12 +46,38 @@ describe("fault injection", () => {
     );
   });
 
-  it("maps 500/502/503/504 to INTERNAL and UNAVAILABLE Status bodies, without Retry-After unless asked", async () => {
+  it("429 carries no Retry-After by default; the rateLimitRetryAfterSeconds setting adds one, a rule's own wins", async () => {
+    const statusOf429 = async (): Promise<string | null> => {
+      await fx.emu.admin.addFault({ method: "createForServiceAccount", kind: "status", status: 429 });
+      const answer = await impersonate();
+      assert.deepEqual([answer.status, answer.json?.code], [429, 8]);
+      return answer.headers.get("retry-after");
+    };
+    assert.equal(await statusOf429(), null, "not documented, so not promised");
+    await fx.emu.admin.updateSettings({ rateLimitRetryAfterSeconds: 11 });
+    try {
+      assert.equal(await statusOf429(), "11");
+      await fx.emu.admin.addFault({
+        method: "createForServiceAccount",
+        kind: "status",
+        status: 429,
+        retryAfterSeconds: 2,
+      });
+      assert.equal((await impersonate()).headers.get("retry-after"), "2", "the rule's own value wins");
+      await fx.emu.admin.addFault({ method: "createForServiceAccount", kind: "status", status: 503 });
+      assert.equal((await impersonate()).headers.get("retry-after"), null, "only 429s get the setting");
+    } finally {
+      await fx.emu.admin.updateSettings({ rateLimitRetryAfterSeconds: null });
+    }
+    assert.equal(await statusOf429(), null, "null clears the setting");
+  });
+
+  it("maps 500/502/503/504 to INTERNAL, UNAVAILABLE and DEADLINE_EXCEEDED Status bodies, without Retry-After unless asked", async () => {
     const expected: [number, number][] = [
       [500, 13],
       [502, 14],
       [503, 14],
-      [504, 14],
+      [504, 4], // documented pairing: 504 with DEADLINE_EXCEEDED
     ];
     for (const [status] of expected) {
       await fx.emu.admin.addFault({ method: "*", kind: "status", status: status as 500 | 502 | 503 | 504 });

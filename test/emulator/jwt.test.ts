@@ -160,6 +160,22 @@ describe("JWT exchange (POST /iam/v1/tokens with jwt)", () => {
     assert.equal((await exchange(signJwt(key, PUBLIC_AUD, now + 30))).status, 200);
   });
 
+  it("the iat tolerance is the jwtIatSkewSeconds setting (not documented; default 60 s)", async () => {
+    assert.equal((await fx.emu.admin.settings()).jwtIatSkewSeconds, 60);
+    await fx.emu.admin.updateSettings({ jwtIatSkewSeconds: 0 });
+    try {
+      await expectStatus(signJwt(key, PUBLIC_AUD, now + 30, { claims: { exp: now + 600 } }), 401, 16, /iat/);
+      await fx.emu.admin.updateSettings({ jwtIatSkewSeconds: 300 });
+      assert.equal(
+        (await exchange(signJwt(key, PUBLIC_AUD, now + 240, { claims: { exp: now + 600 } }))).status,
+        200,
+      );
+      await expectStatus(signJwt(key, PUBLIC_AUD, now + 400, { claims: { exp: now + 900 } }), 401, 16, /iat/);
+    } finally {
+      await fx.emu.admin.updateSettings({ jwtIatSkewSeconds: 60 });
+    }
+  });
+
   it("rejects non-numeric iat/exp and structurally malformed JWTs (400)", async () => {
     await expectStatus(signJwt(key, PUBLIC_AUD, now, { claims: { iat: "now" } }), 400, 3, /iat/);
     await expectStatus(signJwt(key, PUBLIC_AUD, now, { claims: { exp: undefined } }), 400, 3, /exp/);

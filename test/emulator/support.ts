@@ -146,5 +146,14 @@ export async function emulatorNowSeconds(emu: RunningEmulator): Promise<number> 
   return Math.floor(Date.parse(await emu.admin.now()) / 1000);
 }
 
-/** Real IAM token shape (for shape assertions only; clients must never validate tokens by format). */
-export const TOKEN_SHAPE = /^t1\.[A-Za-z0-9_-]{60,100}\.[A-Za-z0-9_-]{86}$/;
+/**
+ * The documented IAM token pattern, anchored (for shape assertions only; clients must never
+ * validate tokens by format): `t1\.[A-Z0-9a-z_-]+[=]{0,2}\.[A-Z0-9a-z_-]{86}[=]{0,2}`.
+ */
+export const TOKEN_SHAPE = /^t1\.[A-Za-z0-9_-]+[=]{0,2}\.[A-Za-z0-9_-]{86}[=]{0,2}$/;
+
+/** A token of the documented pattern with no `=` padding, as the emulator mints unpadded ones. */
+export const UNPADDED_TOKEN_SHAPE = /^t1\.[A-Za-z0-9_-]{60,100}\.[A-Za-z0-9_-]{86}$/;
+
+/** A token of the documented pattern with `=` padding after both parts, as padded ones are minted. */
+export const PADDED_TOKEN_SHAPE = /^t1\.[A-Za-z0-9_-]{60,100}={1,2}\.[A-Za-z0-9_-]{86}==$/;

@@ -1,10 +1,16 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { startEmulator, type RunningEmulator } from "../../emulator";
-import { call, IDS, startFixture } from "./support";
+import { startEmulator, type ExpiresAtFormat, type RunningEmulator } from "../../emulator";
+import { call, IDS, PADDED_TOKEN_SHAPE, startFixture, TOKEN_SHAPE, UNPADDED_TOKEN_SHAPE } from "./support";
 
-const NANOS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{9}Z$/;
-const WHOLE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
+const RFC3339_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.(\d+))?Z$/;
+
+/** Number of fraction digits of an RFC 3339 UTC instant (fails the test for other text). */
+function fractionDigits(instant: string): number {
+  const match = RFC3339_UTC.exec(instant);
+  assert.ok(match, instant);
+  return match[1]?.length ?? 0;
+}
 
 async function impersonate(
   emu: RunningEmulator,
@@ -73,21 +79,63 @@ describe("token issuing", () => {
     }
   });
 
-  it("alternates 9 fraction digits and none by default; honours nanos and none", async () => {
+  it("rotates 0, 3, 6 and 9 fraction digits by default, pads every other token; honours fixed settings", async () => {
     const { emu, callerToken } = await startFixture({ seed: { reuseTokens: false } });
     try {
-      const formats: string[] = [];
-      for (let i = 0; i < 4; i++) formats.push((await impersonate(emu, callerToken)).expiresAt);
-      const pattern = formats.map((f) => (NANOS.test(f) ? "nanos" : WHOLE.test(f) ? "none" : `other:${f}`));
-      assert.ok(
-        JSON.stringify(pattern) === JSON.stringify(["none", "nanos", "none", "nanos"]) ||
-          JSON.stringify(pattern) === JSON.stringify(["nanos", "none", "nanos", "none"]),
-        pattern.join(","),
+      const issued: { iamToken: string; expiresAt: string }[] = [];
+      for (let i = 0; i < 8; i++) issued.push(await impersonate(emu, callerToken));
+      const digits = issued.map((t) => fractionDigits(t.expiresAt));
+      const cycle = [0, 3, 6, 9];
+      const start = cycle.indexOf(digits[0]);
+      assert.ok(start >= 0, digits.join(","));
+      assert.deepEqual(
+        digits,
+        digits.map((_, i) => cycle[(start + i) % 4]),
+        `rotation: ${digits.join(",")}`,
       );
-      await emu.admin.updateSettings({ expiresAtFormat: "nanos" });
-      for (let i = 0; i < 2; i++) assert.match((await impersonate(emu, callerToken)).expiresAt, NANOS);
-      await emu.admin.updateSettings({ expiresAtFormat: "none" });
-      for (let i = 0; i < 2; i++) assert.match((await impersonate(emu, callerToken)).expiresAt, WHOLE);
+      const padded = issued.filter((t) => t.iamToken.includes("=")).length;
+      assert.equal(padded, 4, "every other token of the documented pattern carries = padding");
+      for (const { iamToken } of issued) {
+        assert.match(iamToken, TOKEN_SHAPE);
+        assert.equal(
+          (await emu.admin.whoami(iamToken)).subjectId,
+          IDS.serviceAccount,
+          "padded ones work too",
+        );
+      }
+      const fixed: [ExpiresAtFormat, number][] = [
+        ["nanos", 9],
+        ["micros", 6],
+        ["millis", 3],
+        ["none", 0],
+      ];
+      for (const [format, width] of fixed) {
+        await emu.admin.updateSettings({ expiresAtFormat: format });
+        for (let i = 0; i < 2; i++) {
+          assert.equal(fractionDigits((await impersonate(emu, callerToken)).expiresAt), width, format);
+        }
+      }
+      await emu.admin.updateSettings({ expiresAtFormat: "alternate" });
+      const widths: number[] = [];
+      for (let i = 0; i < 4; i++)
+        widths.push(fractionDigits((await impersonate(emu, callerToken)).expiresAt));
+      assert.ok(
+        JSON.stringify(widths) === "[9,0,9,0]" || JSON.stringify(widths) === "[0,9,0,9]",
+        `alternate: ${widths.join(",")}`,
+      );
+    } finally {
+      await emu.close();
+    }
+  });
+
+  it("tokenPadding always / never", async () => {
+    const { emu, callerToken } = await startFixture({ seed: { reuseTokens: false, tokenPadding: "always" } });
+    try {
+      for (let i = 0; i < 3; i++)
+        assert.match((await impersonate(emu, callerToken)).iamToken, PADDED_TOKEN_SHAPE);
+      await emu.admin.updateSettings({ tokenPadding: "never" });
+      for (let i = 0; i < 3; i++)
+        assert.match((await impersonate(emu, callerToken)).iamToken, UNPADDED_TOKEN_SHAPE);
     } finally {
       await emu.close();
     }

@@ -3,13 +3,15 @@ import { describe, it } from "node:test";
 import { formatRfc3339, parseRfc3339Ms } from "../../emulator/clock";
 import { mulberry32 } from "../../emulator/faults";
 import { mintIamTokenString, newResourceId } from "../../emulator/tokens";
-import { TOKEN_SHAPE } from "./support";
+import { fractionDigitsForMint, paddedForMint } from "../../emulator/settings";
+import { PADDED_TOKEN_SHAPE, TOKEN_SHAPE, UNPADDED_TOKEN_SHAPE } from "./support";
 
 describe("emulator helpers", () => {
-  it("formats RFC 3339 with 9, 3 or 0 fraction digits", () => {
+  it("formats RFC 3339 with 9, 6, 3 or 0 fraction digits", () => {
     const ms = Date.UTC(2026, 10, 28, 18, 49, 11, 123);
     assert.equal(formatRfc3339(ms, 9, 456789), "2026-11-28T18:49:11.123456789Z");
     assert.equal(formatRfc3339(ms, 9, 7), "2026-11-28T18:49:11.123000007Z");
+    assert.equal(formatRfc3339(ms, 6, 456789), "2026-11-28T18:49:11.123456Z");
     assert.equal(formatRfc3339(ms, 3), "2026-11-28T18:49:11.123Z");
     assert.equal(formatRfc3339(ms, 0), "2026-11-28T18:49:11Z");
   });
@@ -25,10 +27,48 @@ describe("emulator helpers", () => {
     }
   });
 
-  it("mints tokens shaped like real ones, all different", () => {
+  it("mints tokens of the documented pattern, all different, padded on request", () => {
     const tokens = new Set(Array.from({ length: 2000 }, () => mintIamTokenString()));
     assert.equal(tokens.size, 2000);
-    for (const token of tokens) assert.match(token, TOKEN_SHAPE);
+    for (const token of tokens) {
+      assert.match(token, TOKEN_SHAPE);
+      assert.match(token, UNPADDED_TOKEN_SHAPE);
+    }
+    const padded = new Set(Array.from({ length: 2000 }, () => mintIamTokenString(true)));
+    assert.equal(padded.size, 2000);
+    const middlePaddings = new Set<number>();
+    for (const token of padded) {
+      assert.match(token, TOKEN_SHAPE);
+      assert.match(token, PADDED_TOKEN_SHAPE);
+      assert.equal(token.split(".").length, 3, "padding adds no dot");
+      middlePaddings.add(/=*$/.exec(token.split(".")[1])?.[0].length ?? 0);
+    }
+    assert.deepEqual([...middlePaddings].sort(), [1, 2], "both one and two = after the middle part");
+  });
+
+  it("settings: 0/3/6/9 rotation, 9/0 alternation and fixed widths; padding every other mint", () => {
+    assert.deepEqual(
+      [0, 1, 2, 3, 4, 5].map((i) => fractionDigitsForMint("rotate", i)),
+      [0, 3, 6, 9, 0, 3],
+    );
+    assert.deepEqual(
+      [0, 1, 2].map((i) => fractionDigitsForMint("alternate", i)),
+      [9, 0, 9],
+    );
+    assert.deepEqual(
+      (["nanos", "micros", "millis", "none"] as const).map((f) => fractionDigitsForMint(f, 5)),
+      [9, 6, 3, 0],
+    );
+    const rotated = [0, 1, 2, 3, 4, 5, 6, 7].map((i) => [
+      fractionDigitsForMint("rotate", i),
+      paddedForMint("rotate", i),
+    ]);
+    assert.equal(
+      new Set(rotated.map((pair) => JSON.stringify(pair))).size,
+      8,
+      "8 mints: every width with both shapes",
+    );
+    assert.ok([0, 1, 2, 3].every((i) => paddedForMint("always", i) && !paddedForMint("never", i)));
   });
 
   it("makes 20-character Yandex-style ids", () => {
