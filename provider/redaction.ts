@@ -8,11 +8,11 @@ export const REDACTED = "[REDACTED]";
 
 /*
  * Shapes that look like secrets even when we were not told about them: the safety net behind the
- * explicit list. PEM private keys, IAM tokens (t1.x.y), OAuth tokens (y0_..), JWTs, bearer headers.
+ * explicit list. PEM private keys, IAM tokens (t1.x.y, with or without `=` padding), OAuth tokens (y0_..), JWTs, bearer headers.
  */
 const SECRET_PATTERNS: readonly RegExp[] = [
   /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)/g,
-  /\bt1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+/g,
+  /\bt1\.[A-Za-z0-9_-]+={0,2}\.[A-Za-z0-9_-]+={0,2}/g,
   /\by[0-3]_[A-Za-z0-9_-]{16,}/g,
   /\beyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+/g,
   /(Bearer\s+)[^\s"',;]+/gi,

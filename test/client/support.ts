@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { inspect } from "node:util";
-import { type RunningEmulator, startEmulator } from "../../emulator";
+import { type RunningEmulator, type StoreSettings, startEmulator } from "../../emulator";
 import { systemClock } from "../../provider/clock";
 import { type IamSession, type IamSessionOptions, createIamSession } from "../../provider/session";
 
@@ -105,15 +105,17 @@ export async function startFixture(leaks: LeakCollector, options: { tls?: boolea
 
 /**
  * Registers the hooks every client test file shares: one emulator for the file, then before each
- * test an empty request log, no faults and a caller IAM token of the user's own, so that a test
- * that revokes the user's tokens cannot affect the next one.
+ * test an empty request log, no faults, the emulator's initial settings and a caller IAM token of
+ * the user's own, so that a test that revokes tokens or changes a setting cannot affect the next.
  *
  * @param onStart - receives the fixture once the emulator is up
  */
 export function useClientFixture(leaks: LeakCollector, onStart: (fixture: Fixture) => void): void {
   let fixture: Fixture | undefined;
+  let initialSettings: StoreSettings | undefined;
   before(async () => {
     fixture = await startFixture(leaks);
+    initialSettings = await fixture.emu.admin.settings();
     onStart(fixture);
   });
   after(async () => {
@@ -125,6 +127,12 @@ export function useClientFixture(leaks: LeakCollector, onStart: (fixture: Fixtur
     leaks.secret(fx.userIamToken);
     await fx.emu.admin.resetRequests();
     await fx.emu.admin.clearFaults();
+    const initial = initialSettings!;
+    await fx.emu.admin.updateSettings({
+      ...initial,
+      metadataServiceAccountId: initial.metadataServiceAccountId ?? null,
+      rateLimitRetryAfterSeconds: initial.rateLimitRetryAfterSeconds ?? null,
+    });
   });
 }
 
