@@ -23,7 +23,7 @@ async function node(cwd: string, args: string[]): Promise<string> {
 
 // The package as a new user gets it: the repository's committed HEAD cloned into an empty
 // folder (no dist/, no node_modules), `npm ci` and `npm pack` there (which must build through
-// `prepack`), and the tarball installed into three kinds of program that each go through
+// `prepare`), and the tarball installed into three kinds of program that each go through
 // up, a no-change preview and destroy with the real CLI against the emulator.
 describe("the package packed from a fresh clone", () => {
   const work = tempDir("pyit-packaging-");
@@ -46,17 +46,20 @@ describe("the package packed from a fresh clone", () => {
     backend.cleanup();
   });
 
-  it("npm pack in the clone builds the package first (prepack)", () => {
+  it("npm pack in the clone builds the package first (its prepare script)", () => {
     assert.ok(!fs.existsSync(path.join(cloneDir, "dist")), "a fresh clone has no dist/");
     assert.ok(!fs.existsSync(path.join(cloneDir, "node_modules")), "nor node_modules");
-    execFileSync("npm", ["ci", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error"], {
-      cwd: cloneDir,
-      stdio: ["ignore", "ignore", "inherit"],
-    });
+    // Without scripts, so that it is `npm pack` that builds (`npm ci` runs `prepare` too).
+    execFileSync(
+      "npm",
+      ["ci", "--ignore-scripts", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error"],
+      { cwd: cloneDir, stdio: ["ignore", "ignore", "inherit"] },
+    );
+    assert.ok(!fs.existsSync(path.join(cloneDir, "dist")));
     const packDir = path.join(work.dir, "pack");
     fs.mkdirSync(packDir);
     tarball = npmPack(cloneDir, packDir, true);
-    assert.ok(fs.existsSync(path.join(cloneDir, "dist", "sdk", "index.js")), "prepack built dist/");
+    assert.ok(fs.existsSync(path.join(cloneDir, "dist", "sdk", "index.js")), "npm pack built dist/");
     assert.ok(!fs.existsSync(path.join(cloneDir, "dist", "test")), "and only the shipped code");
   });
 
@@ -135,6 +138,34 @@ describe("the package packed from a fresh clone", () => {
       node(appDir, ["-e", 'require("pulumi-yandex-iam-token/dist/provider/renewal.js")']),
       /ERR_PACKAGE_PATH_NOT_EXPORTED/,
     );
+  });
+
+  it("installs from a git URL too: npm builds it with its prepare script", () => {
+    const gitApp = path.join(work.dir, "git-app");
+    fs.mkdirSync(gitApp);
+    fs.writeFileSync(path.join(gitApp, "package.json"), JSON.stringify({ name: "git-app", private: true }));
+    execFileSync(
+      "npm",
+      [
+        "install",
+        "--no-audit",
+        "--no-fund",
+        "--prefer-offline",
+        "--loglevel=error",
+        `git+file://${cloneDir}`,
+      ],
+      { cwd: gitApp, stdio: ["ignore", "ignore", "inherit"] },
+    );
+    const installed = path.join(gitApp, "node_modules", "pulumi-yandex-iam-token");
+    for (const file of [
+      "dist/sdk/index.js",
+      "dist/sdk/index.d.ts",
+      "dist/provider/tokenResource.js",
+      "LICENSE",
+    ]) {
+      assert.ok(fs.existsSync(path.join(installed, file)), `the git install has ${file}`);
+    }
+    assert.ok(!fs.existsSync(path.join(installed, "dist", "test")), "and only the shipped code");
   });
 
   for (const program of [
