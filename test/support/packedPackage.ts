@@ -42,7 +42,7 @@ export function installPackedPackage(): string {
   if (cachedAppDir) return cachedAppDir;
   const packDir = fs.mkdtempSync(path.join(os.tmpdir(), "pyit-pack-"));
   try {
-    cachedAppDir = installTarball(npmPack(repoRoot, packDir, false), "pyit-app-", {});
+    cachedAppDir = installTarball(npmPack(repoRoot, packDir, false), "pyit-pkg-", {});
   } finally {
     fs.rmSync(packDir, { recursive: true, force: true });
   }
@@ -63,14 +63,18 @@ export function installPackedPackageWith(dependencies: Record<string, string>): 
 }
 
 /**
- * Installs `tarball` (and `dependencies`) into `<tmp>/<prefix><hash>` unless that installation
- * exists, removing the older installations of the same prefix, and returns the folder.
+ * Installs `tarball` (and `dependencies`) into `<tmp>/<prefix><checkout>-<hash>` unless that
+ * installation exists, removing this checkout's older installations of the same prefix, and
+ * returns the folder.
  */
 export function installTarball(
   tarball: string,
   prefix: string,
   dependencies: Record<string, string>,
 ): string {
+  // Checkouts of the repository that run tests at the same time on one machine each keep their
+  // own installations: the clean-up below must not remove another checkout's while it runs.
+  prefix = `${prefix}${createHash("sha256").update(repoRoot).digest("hex").slice(0, 8)}-`;
   const tarballName = path.basename(tarball);
   const hash = createHash("sha256")
     .update(fs.readFileSync(tarball))
