@@ -41,15 +41,29 @@ function extraDependencies(programDir: string): Record<string, string> {
   return Object.fromEntries(extras);
 }
 
+/** The extra packages of all programs together; two programs must not pin different versions. */
+function allExtras(): Record<string, string> {
+  const all: Record<string, string> = {};
+  for (const program of programs) {
+    for (const [name, version] of Object.entries(extraDependencies(program.dir))) {
+      assert.ok(!all[name] || all[name] === version, `${name}: every example pins the same version`);
+      all[name] = version;
+    }
+  }
+  return all;
+}
+
 // The example stacks run with PULUMI_NODEJS_TRANSPILE_ONLY to stay fast; this checks their types
 // once, with the TypeScript the examples declare (5.9), against the packed package's typings and
 // the real npm packages of any other provider an example uses.
 describe("example programs type-check against the installed package", () => {
   for (const program of programs) {
     it(program.name, async () => {
+      // One installation with every example's extra packages (they pin the same versions), so
+      // that the examples do not each install, and remove, an installation of their own.
       const extras = extraDependencies(program.dir);
       const appDir =
-        Object.keys(extras).length > 0 ? installPackedPackageWith(extras) : installPackedPackage();
+        Object.keys(extras).length > 0 ? installPackedPackageWith(allExtras()) : installPackedPackage();
       const copy = copyProgram(program.dir, appDir, "typecheck");
       try {
         const configs = fs.readdirSync(copy).filter((file) => /^tsconfig(\..+)?\.json$/.test(file));
