@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LocalWorkspace, type Stack } from "@pulumi/pulumi/automation/index.js";
-import { startEmulator, type RunningEmulator } from "pulumi-yandex-iam-token/dist/emulator/index.js";
+import { startEmulator, type RunningEmulator } from "pulumi-yandex-iam-token/emulator";
 
 const SERVICE_ACCOUNT_ID = "ajedeployerserviceac";
 const CALLER_USER_ID = "ajetestcaller0000001";
