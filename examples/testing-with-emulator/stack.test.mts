@@ -9,11 +9,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LocalWorkspace, type Stack } from "@pulumi/pulumi/automation/index.js";
 import { startEmulator, type RunningEmulator } from "pulumi-yandex-iam-token/emulator";
+import { CLOCK_OFFSET_ENV, ENV_VARS } from "pulumi-yandex-iam-token/testing";
 
 const SERVICE_ACCOUNT_ID = "ajedeployerserviceac";
 const CALLER_USER_ID = "ajetestcaller0000001";
-// Moves the provider's clock; set it together with the emulator's clock, never against the real cloud.
-const CLOCK_OFFSET_ENV = "PULUMI_YANDEX_IAM_TOKEN_CLOCK_OFFSET";
 
 describe("the stack's IAM token", () => {
   const backendDir = mkdtempSync(join(tmpdir(), "stack-test-"));
@@ -46,8 +45,8 @@ describe("the stack's IAM token", () => {
           PULUMI_BACKEND_URL: `file://${backendDir}`,
           PULUMI_CONFIG_PASSPHRASE: "test",
           // The provider's credentials and endpoint: the emulator instead of the real cloud.
-          YC_TOKEN: "y0_test-oauth-token",
-          YC_IAM_ENDPOINT: emulator.baseUrl,
+          [ENV_VARS.token]: "y0_test-oauth-token",
+          [ENV_VARS.iamEndpoint]: emulator.baseUrl,
         },
         secretsProvider: "passphrase",
       },

@@ -124,6 +124,10 @@ describe("the package packed from a fresh clone", () => {
       "function",
     );
     assert.equal(
+      await node(appDir, ["-p", 'require("pulumi-yandex-iam-token/testing").CLOCK_OFFSET_ENV']),
+      "PULUMI_YANDEX_IAM_TOKEN_CLOCK_OFFSET",
+    );
+    assert.equal(
       await node(appDir, [
         "--input-type=module",
         "-e",
