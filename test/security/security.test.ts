@@ -4,9 +4,11 @@
  * the real CLI, then a scan of everything the suite printed or wrote for every secret it used.
  * One file, so that the scan runs after every case and sees the whole run.
  */
+import { credentialsCliSuite } from "./credentialsCli";
 import { hostileIamServerSuite, hostileMetadataSuite } from "./hostileIam";
 import { secretsScanSuite } from "./secretsScan";
 
 hostileIamServerSuite();
 hostileMetadataSuite();
+credentialsCliSuite();
 secretsScanSuite();

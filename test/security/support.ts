@@ -76,12 +76,21 @@ export async function rejectionOf<E = Error>(promise: Promise<unknown>): Promise
 /** Hostile cases per group: defined, and passed. */
 const groups = new Map<string, { defined: number; passed: number }>();
 
-/** Defines one hostile case of `group` (a `node:test` test), counted for the final report line. */
-export function hostileCase(group: string, name: string, run: () => Promise<void> | void): void {
+/**
+ * Defines one hostile case of `group` (a `node:test` test), counted for the final report line.
+ * `timeoutMs` is a guard against a hang (a case that hangs fails instead of stalling the run), not
+ * a performance threshold.
+ */
+export function hostileCase(
+  group: string,
+  name: string,
+  run: () => Promise<void> | void,
+  options: { timeoutMs?: number } = {},
+): void {
   const counts = groups.get(group) ?? { defined: 0, passed: 0 };
   groups.set(group, counts);
   counts.defined++;
-  it(name, async () => {
+  it(name, { timeout: options.timeoutMs }, async () => {
     await run();
     counts.passed++;
   });
