@@ -11,12 +11,15 @@ import { execFileSync } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { MAX_SETTING_FILE_BYTES } from "../../provider/settingFiles";
 import { startTestWorld, type TestWorld } from "../support/emulatorFixture";
 import { tempDir } from "../support/pulumiCli";
 import { type AccountEntry, CliStack } from "./cliStack";
 import { assertNoSecrets, hostileCase, oauthToken, secret, yandexIamToken } from "./support";
 
+/** The group of the key-file setting cases, in the final count. */
 export const KEY_FILE_GROUP = "key-file settings (CLI)";
+/** The group of the clock hook and pasted-secret cases, in the final count. */
 export const SETTINGS_GROUP = "clock hook and pasted secrets (CLI)";
 
 const OK: AccountEntry = { name: "ok", serviceAccountId: "ajesecok000000000001" };
@@ -31,7 +34,6 @@ const KEY_ENV = "YC_SERVICE_ACCOUNT_KEY_FILE";
 const CLOCK_ENV = "PULUMI_YANDEX_IAM_TOKEN_CLOCK_OFFSET";
 /** A guard against a hang (the FIFO case would block forever in a naive reader), not a threshold. */
 const CLI_CASE_TIMEOUT_MS = 10 * 60_000;
-const SETTING_FILE_LIMIT = 1024 * 1024;
 
 /** What the key cases share. */
 interface KeyContext {
@@ -135,7 +137,7 @@ const BAD_KEY_SETTINGS: BadKeySetting[] = [
     value: (ctx) => writeFile(ctx, "big.json", Buffer.alloc(10 * 1024 * 1024, 0x20)),
     expect: [
       new RegExp(
-        `it is ${10 * 1024 * 1024} bytes, more than the ${SETTING_FILE_LIMIT} a setting file may be`,
+        `it is ${10 * 1024 * 1024} bytes, more than the ${MAX_SETTING_FILE_BYTES} a setting file may be`,
       ),
     ],
   },

@@ -51,7 +51,9 @@ const SHORT_TIMEOUT_MS = 1_000;
 /** A line break or the escape character that starts an ANSI sequence. */
 const LINE_BREAK_OR_ESCAPE = new RegExp(String.raw`[\r\n\u001b\u2028\u2029]`);
 
+/** The group of the hostile IAM server cases, in the final count. */
 export const CLIENT_GROUP = "hostile IAM server (client)";
+/** The group of the hostile metadata service cases, in the final count. */
 export const METADATA_GROUP = "hostile metadata service (session)";
 
 /** What one client under test recorded. */
