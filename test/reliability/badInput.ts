@@ -108,7 +108,10 @@ const BAD_CONFIGS: BadConfig[] = [
       YC_TOKEN: undefined,
       YC_SERVICE_ACCOUNT_KEY_FILE: path.join(ctx.files, "missing.json"),
     }),
-    expect: [/YC_SERVICE_ACCOUNT_KEY_FILE/, /the file does not exist/],
+    expect: [
+      /YC_SERVICE_ACCOUNT_KEY_FILE/,
+      /missing\.json, which cannot be read as a key file: no such file exists/,
+    ],
   },
   {
     label: "key file that is not JSON",
