@@ -21,6 +21,7 @@ import type { IamCallFailure, IamOperation } from "./failure";
 import { GrpcCode, grpcCodeFromHttpStatus, grpcCodeName } from "./grpcCodes";
 import { formatInstant, parseInstantMs, parseRetryAfterMs } from "./instants";
 import { acceptRequestId, describeForeignError, oneLine, redact } from "./redaction";
+import { MAX_TOKEN_LIFETIME_MS } from "./renewal";
 import {
   DEFAULT_RETRY_POLICY,
   type RetryPolicy,
@@ -264,7 +265,9 @@ export class IamApiClient {
         ) {
           return new Malformed("expires_in is missing or not a positive number");
         }
-        const expiresAtMs = this.clock.now().toMillis() + expiresInSeconds * 1000;
+        // No IAM token lives longer than 12 hours: a larger answer is not trusted for caching.
+        const lifetimeMs = Math.min(expiresInSeconds * 1000, MAX_TOKEN_LIFETIME_MS);
+        const expiresAtMs = this.clock.now().toMillis() + lifetimeMs;
         return {
           iamToken: token,
           expiresAt: formatInstant(expiresAtMs),
@@ -416,7 +419,9 @@ export class IamApiClient {
 
     if (status < 200 || status > 299) {
       const rpc = readRpcStatus(json);
-      const grpcCode = rpc.code ?? grpcCodeFromHttpStatus(status);
+      // A body claiming OK on an error status says nothing: the status decides.
+      const grpcCode =
+        rpc.code !== undefined && rpc.code !== GrpcCode.OK ? rpc.code : grpcCodeFromHttpStatus(status);
       const failure = { kind: "http" as const, httpStatus: status, grpcCode };
       throw new AttemptError(
         {

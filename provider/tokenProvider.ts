@@ -15,6 +15,7 @@ import { DEFAULT_RENEW_BEFORE, renewalStatus, type RenewalStatus } from "./renew
 import { CONFIGURED_STACK_CONFIG_KEYS, renamedKeyErrors } from "./settings";
 import {
   type InputFailure,
+  isSafeToShow,
   validateRenewBefore,
   validateRevokeOnDelete,
   validateServiceAccountId,
@@ -245,12 +246,17 @@ export function createTokenProvider(dependencies: TokenProviderDependencies): To
         ...(isUnknown(news.renewBefore) ? [] : validateRenewBefore(news.renewBefore)),
         ...(isUnknown(news.revokeOnDelete) ? [] : validateRevokeOnDelete(news.revokeOnDelete)),
       ];
+      // The engine prints a failing property's value next to the reason; a value that could be a
+      // credential is reported without the property (the reason names it) so that it is not shown.
+      const shown = failures.map((failure) =>
+        isSafeToShow(news[failure.property]) ? failure : { ...failure, property: "" },
+      );
       // Absent properties must stay absent: the provider host cannot encode `undefined`.
       const inputs: Record<string, unknown> = {};
       for (const key of ["serviceAccountId", "renewBefore", "revokeOnDelete"]) {
         if (news[key] !== undefined && news[key] !== null) inputs[key] = news[key];
       }
-      return { inputs, failures };
+      return { inputs, failures: shown };
     },
 
     /**

@@ -99,11 +99,21 @@ const QUOTABLE_INPUT = /^[A-Za-z0-9 .,:+-]{0,24}$/;
 const CREDENTIAL_PREFIX = /^(t1\.|y[0-3]_|eyJ|AQAA|CggVAgAAA|-----)/;
 
 /**
- * A string input as a message shows it: quoted when it is short and cannot be a credential,
- * otherwise only its length (a secret pasted into the wrong property must not be printed back).
+ * Whether an input value may be shown back to the user: a number or boolean, or a string that is
+ * short, of plain characters and without a credential's prefix. Anything else could be a secret
+ * pasted into the wrong property.
+ */
+export function isSafeToShow(value: unknown): boolean {
+  if (typeof value === "number" || typeof value === "boolean") return true;
+  return typeof value === "string" && QUOTABLE_INPUT.test(value) && !CREDENTIAL_PREFIX.test(value);
+}
+
+/**
+ * A string input as a message shows it: quoted when {@link isSafeToShow}, otherwise only its
+ * length (a secret pasted into the wrong property must not be printed back).
  */
 export function describeInput(value: string): string {
-  return QUOTABLE_INPUT.test(value) && !CREDENTIAL_PREFIX.test(value)
+  return isSafeToShow(value)
     ? `"${value}"`
     : `a string of ${value.length} characters (not shown: it could be a credential)`;
 }
