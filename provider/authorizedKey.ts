@@ -1,13 +1,11 @@
 /**
- * Service account authorized keys (`yc iam key create`): parsing and validating the key file, from
- * a setting that holds either its path or its JSON content.
+ * Service account authorized keys (`yc iam key create`): parsing and validating the key file.
  *
- * Errors here never include key material or a setting's value: they name the setting and the
- * field that is wrong.
+ * Errors here never include key material: they name where the key came from and the field that
+ * is wrong.
  */
 import { createPrivateKey, type KeyObject } from "node:crypto";
 import { CredentialsError } from "./errors";
-import { type ReadFile, describeFileError, describeSettingValue, expandHome } from "./settingFiles";
 
 /** The fields of an authorized key file (`yc iam key create`) that the exchange needs. */
 export interface AuthorizedKey {
@@ -92,34 +90,6 @@ export function authorizedKeyFromObject(
     serviceAccountId: (record.service_account_id as string).trim(),
     privateKeyPem,
   };
-}
-
-/**
- * Loads an authorized key from a setting that is either a path (`~/` expanded) or the JSON
- * content itself (a value starting with `{`).
- *
- * @param settingName - how the setting is named in errors, e.g. `"environment YC_SERVICE_ACCOUNT_KEY_FILE"`
- * @throws CredentialsError (naming the setting, and the path only when the value looks like one)
- */
-export function loadServiceAccountKey(
-  value: string,
-  settingName: string,
-  homeDir: string,
-  readFile: ReadFile,
-): AuthorizedKey {
-  const trimmed = value.trim();
-  if (trimmed.startsWith("{")) return parseAuthorizedKey(trimmed, `${settingName} (inline JSON)`);
-  const filePath = expandHome(trimmed, homeDir);
-  const named = describeSettingValue(filePath);
-  let text: string;
-  try {
-    text = readFile(filePath);
-  } catch (error) {
-    throw new CredentialsError(
-      `${settingName} is set to ${named}, which cannot be read as a key file: ${describeFileError(error)}. Set it to the path of an authorized key file (\`yc iam key create --output key.json\`) or to the file's JSON content.`,
-    );
-  }
-  return parseAuthorizedKey(text, `${settingName} (${named})`);
 }
 
 /** Loads a PEM private key; throws when it is not one. */

@@ -18,7 +18,7 @@
  * Nothing here touches the network: the metadata step only yields an address; whether a metadata
  * service answers there is found out by the session on first use.
  */
-import { type AuthorizedKey, authorizedKeyFromObject, loadServiceAccountKey } from "./authorizedKey";
+import { type AuthorizedKey, authorizedKeyFromObject, parseAuthorizedKey } from "./authorizedKey";
 import { CredentialsError } from "./errors";
 import {
   type ReadFile,
@@ -33,6 +33,7 @@ import {
   type Setting,
   type SettingSources,
   envSetting,
+  readSettingFile,
   resolveCaCertPem,
   resolveIamEndpoint,
   resolveMetadataBaseUrl,
@@ -96,6 +97,25 @@ export function hasYandexIamTokenShape(token: string): boolean {
   );
 }
 
+/**
+ * Loads an authorized key from a setting that is either a path (`~/` expanded) or the JSON
+ * content itself (a value starting with `{`).
+ *
+ * @throws CredentialsError naming the setting, and the path only when the value looks like one
+ */
+export function loadServiceAccountKey(setting: Setting, homeDir: string, readFile: ReadFile): AuthorizedKey {
+  if (setting.value.startsWith("{"))
+    return parseAuthorizedKey(setting.value, `${setting.name} (inline JSON)`);
+  const { text, named } = readSettingFile(
+    setting,
+    homeDir,
+    readFile,
+    " as a key file",
+    "Set it to the path of an authorized key file (`yc iam key create --output key.json`) or to the file's JSON content.",
+  );
+  return parseAuthorizedKey(text, `${setting.name} (${named})`);
+}
+
 /** What one source of the chain found. */
 interface SourceResult {
   /** The credential, when this source has one. */
@@ -152,7 +172,7 @@ function tokenOrKeyFileSource(
     const tried = `${placeName} ${names.token} / ${names.serviceAccountKeyFile}`;
     if (token) return { credential: tokenCredential(token), tried: `${tried}: found` };
     if (keyFile) {
-      const key = loadServiceAccountKey(keyFile.value, keyFile.name, input.homeDir, readFile);
+      const key = loadServiceAccountKey(keyFile, input.homeDir, readFile);
       const keyPath = keyFile.value.startsWith("{") ? undefined : expandHome(keyFile.value, input.homeDir);
       const shared = keyPath !== undefined && (input.isReadableByOthers ?? isReadableByOthers)(keyPath);
       return {

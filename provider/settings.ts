@@ -107,6 +107,32 @@ export function envSetting(sources: SettingSources, variable: string): Setting |
   return value === undefined ? undefined : { value, name: `environment ${variable}` };
 }
 
+/**
+ * Reads the file a setting names (`~/` expanded).
+ *
+ * @param purpose - what the file is read as, for the message (`" as a key file"`), or `""`
+ * @param remedy - a sentence on what to set instead, appended to the message
+ * @returns the text, and the file as messages name it (see {@link describeSettingValue})
+ * @throws CredentialsError naming the setting, and its value only when it looks like a path
+ */
+export function readSettingFile(
+  setting: Setting,
+  homeDir: string,
+  readFile: ReadFile,
+  purpose: string,
+  remedy = "",
+): { text: string; named: string } {
+  const filePath = expandHome(setting.value, homeDir);
+  const named = describeSettingValue(filePath);
+  try {
+    return { text: readFile(filePath), named };
+  } catch (error) {
+    throw new CredentialsError(
+      `${setting.name} is set to ${named}, which cannot be read${purpose}: ${describeFileError(error)}.${remedy ? ` ${remedy}` : ""}`,
+    );
+  }
+}
+
 /** The IAM endpoint in use and where it came from. */
 export interface ResolvedEndpoint {
   /** The validated IAM base URL. */
@@ -167,16 +193,7 @@ export function resolveCaCertPem(
   const setting =
     stackSetting(sources, STACK_CONFIG_KEYS.iamCaCertFile) ?? envSetting(sources, ENV_VARS.iamCaCertFile);
   if (!setting) return undefined;
-  const filePath = expandHome(setting.value, homeDir);
-  const named = describeSettingValue(filePath);
-  let pem: string;
-  try {
-    pem = readFile(filePath);
-  } catch (error) {
-    throw new CredentialsError(
-      `${setting.name} is set to ${named}, which cannot be read: ${describeFileError(error)}.`,
-    );
-  }
+  const { text: pem, named } = readSettingFile(setting, homeDir, readFile, "");
   if (!pem.includes("-----BEGIN CERTIFICATE-----")) {
     throw new CredentialsError(`${setting.name} is set to ${named}, which holds no PEM certificate.`);
   }

@@ -31,9 +31,10 @@ export function secretsScanSuite(): void {
       );
       assert.deepEqual(leaks, []);
       // The Node.js SDK's own debug lines (engine log -v>=3 only) carry secret outputs; see the
-      // reliability suite. They may appear in engine logs, never in CLI output or files.
+      // reliability suite. They may appear in engine logs (stderr, and the message of a failed
+      // command, which quotes its stderr), never in CLI output (stdout) or files.
       assert.ok(
-        upstream.every((hit) => / (stderr|error): /.test(hit)),
+        upstream.every((hit) => / (stderr|error|message): /.test(hit)),
         "upstream debug lines only in engine logs",
       );
       assert.ok(securityLedger.secretCount >= 20, `collected ${securityLedger.secretCount} secrets`);
