@@ -285,7 +285,8 @@ export class IamApiClient {
 
   private agentFor(url: URL): http.Agent | undefined {
     if (url.protocol === "http:" && isLoopbackHost(url.hostname)) {
-      this.loopbackAgent ??= new http.Agent({ lookup: loopbackOnlyLookup, keepAlive: false });
+      // Keep-alive as Node's global agent has it: one connection per provider process, not per call.
+      this.loopbackAgent ??= new http.Agent({ lookup: loopbackOnlyLookup, keepAlive: true });
       return this.loopbackAgent;
     }
     if (url.protocol !== "https:" || this.caCertPem === undefined) return undefined;
