@@ -15,6 +15,7 @@ import { startTestWorld, type TestAccount, type TestWorld } from "../support/emu
 import { copyProgram, installPackedPackage } from "../support/packedPackage";
 import {
   createTestStack,
+  exportedTokensByName,
   pulumiBinDir,
   repoRoot,
   tempDir,
@@ -247,19 +248,8 @@ export class ReliabilityStack {
 
   /** Plaintext tokens per resource name, from `pulumi stack export` (recorded as secrets). */
   async exportedTokens(): Promise<Map<string, string>> {
-    const deployment = await this.testStack.stack.exportStack();
-    const tokens = new Map<string, string>();
-    for (const r of deployment.deployment.resources ?? []) {
-      if (r.type !== TOKEN_TYPE || !r.outputs?.iamToken) continue;
-      const value =
-        r.outputs.iamToken.plaintext !== undefined
-          ? JSON.parse(r.outputs.iamToken.plaintext)
-          : r.outputs.iamToken;
-      if (typeof value === "string") {
-        tokens.set(r.urn.split("::").pop(), value);
-        ledger.addSecret(`an issued token (${this.name})`, value);
-      }
-    }
+    const tokens = await exportedTokensByName(this.testStack.stack);
+    for (const value of tokens.values()) ledger.addSecret(`an issued token (${this.name})`, value);
     return tokens;
   }
 

@@ -9,7 +9,13 @@ import type { LocalWorkspace } from "@pulumi/pulumi/automation";
 import { ENGINE_LOG_VERBOSITY, TOKEN_TYPE } from "../reliability/support";
 import type { TestWorld } from "../support/emulatorFixture";
 import { copyProgram, installPackedPackage } from "../support/packedPackage";
-import { createTestStack, repoRoot, tempDir, type TestStack } from "../support/pulumiCli";
+import {
+  createTestStack,
+  exportedTokensByName,
+  repoRoot,
+  tempDir,
+  type TestStack,
+} from "../support/pulumiCli";
 import { recordText, secret, securityLedger } from "./support";
 
 /** What one CLI operation printed, and how it ended. */
@@ -142,16 +148,7 @@ export class CliStack {
 
   /** Plaintext tokens in state (from `pulumi stack export`), each recorded as a secret. */
   async exportedTokens(): Promise<string[]> {
-    const deployment = await this.testStack.stack.exportStack();
-    const tokens: string[] = [];
-    for (const r of deployment.deployment.resources ?? []) {
-      if (r.type !== TOKEN_TYPE || !r.outputs?.iamToken) continue;
-      const value =
-        r.outputs.iamToken.plaintext !== undefined
-          ? JSON.parse(r.outputs.iamToken.plaintext)
-          : r.outputs.iamToken;
-      if (typeof value === "string") tokens.push(secret(`an issued token (${this.label})`, value));
-    }
-    return tokens;
+    const tokens = await exportedTokensByName(this.testStack.stack);
+    return [...tokens.values()].map((value) => secret(`an issued token (${this.label})`, value));
   }
 }

@@ -3,6 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
+import { SERVICE_ACCOUNT_IAM_TOKEN_TYPE } from "../../sdk/testing";
 
 /** The repository root (tests run from dist/test/...). */
 export const repoRoot = path.resolve(__dirname, "..", "..", "..");
@@ -88,4 +89,22 @@ function readProjectName(workDir: string): string {
 /** `pulumi version` of the CLI under test. */
 export function pulumiVersion(): string {
   return execFileSync(path.join(pulumiBinDir(), "pulumi"), ["version"], { encoding: "utf8" }).trim();
+}
+
+/**
+ * The plaintext IAM token of every ServiceAccountIamToken in a stack, by resource name, read
+ * from `pulumi stack export` (which shows secrets in plaintext).
+ */
+export async function exportedTokensByName(stack: Stack): Promise<Map<string, string>> {
+  const deployment = await stack.exportStack();
+  const tokens = new Map<string, string>();
+  for (const r of deployment.deployment.resources ?? []) {
+    if (r.type !== SERVICE_ACCOUNT_IAM_TOKEN_TYPE || !r.outputs?.iamToken) continue;
+    const value =
+      r.outputs.iamToken.plaintext !== undefined
+        ? JSON.parse(r.outputs.iamToken.plaintext)
+        : r.outputs.iamToken;
+    if (typeof value === "string") tokens.set(r.urn.split("::").pop(), value);
+  }
+  return tokens;
 }
